@@ -1,0 +1,73 @@
+#include "oci/descriptor.hpp"
+
+#include <openssl/evp.h>
+
+namespace hoist::oci {
+namespace {
+
+// Base64 (RFC 4648, padded) through OpenSSL; nullopt for malformed input.
+std::optional<std::string> decode_base64(std::string_view text) {
+    if (text.size() % 4 != 0) {
+        return std::nullopt;
+    }
+    std::string bytes(text.size() / 4 * 3, '\0');
+    int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(bytes.data()),
+                            reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+    if (n < 0) {
+        return std::nullopt;
+    }
+    // EVP_DecodeBlock counts the padding as zero bytes.
+    std::size_t padding = text.ends_with("==") ? 2 : text.ends_with("=") ? 1 : 0;
+    bytes.resize(static_cast<std::size_t>(n) - padding);
+    return bytes;
+}
+
+}  // namespace
+
+Descriptor Descriptor::of(std::string_view media_type, std::string_view bytes) {
+    return Descriptor{.media_type = std::string(media_type),
+                      .digest = Digest::of(bytes),
+                      .size = static_cast<std::int64_t>(bytes.size())};
+}
+
+Result<Descriptor> Descriptor::from_json(const json::Json& object, std::string_view what) {
+    auto digest_text = HOIST_TRY(json::string_field(object, "digest", what));
+    Descriptor descriptor{
+        .media_type = HOIST_TRY(json::string_field(object, "mediaType", what)),
+        .digest = HOIST_TRY(in_context(Digest::parse(digest_text), what)),
+        .size = HOIST_TRY(json::size_field(object, "size", what)),
+        .urls = HOIST_TRY(json::string_array(object, "urls", what)),
+        .annotations = HOIST_TRY(json::string_map(object, "annotations", what)),
+        .data = HOIST_TRY(json::optional_string(object, "data", what)),
+        .artifact_type = HOIST_TRY(json::optional_string(object, "artifactType", what)),
+        .platform = std::nullopt,
+    };
+    if (auto platform = object.find("platform"); platform != object.end() && !platform->is_null()) {
+        descriptor.platform = HOIST_TRY(in_context(Platform::from_json(*platform), what));
+    }
+    if (descriptor.data) {
+        auto bytes = decode_base64(*descriptor.data);
+        if (!bytes) {
+            return fail(Errc::invalid_argument, std::string(what) + ": \"data\" is not valid base64");
+        }
+        if (static_cast<std::int64_t>(bytes->size()) != descriptor.size ||
+            Digest::of(*bytes, descriptor.digest.algorithm()) != descriptor.digest) {
+            return fail(Errc::digest_mismatch, std::string(what) + ": \"data\" does not match the size and digest");
+        }
+    }
+    return descriptor;
+}
+
+json::Json Descriptor::to_json() const {
+    json::Json object = {{"mediaType", media_type}, {"digest", digest.to_string()}, {"size", size}};
+    json::set_if(object, "urls", urls);
+    json::set_if(object, "annotations", annotations);
+    json::set_if(object, "data", data);
+    json::set_if(object, "artifactType", artifact_type);
+    if (platform) {
+        object["platform"] = platform->to_json();
+    }
+    return object;
+}
+
+}  // namespace hoist::oci

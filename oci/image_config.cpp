@@ -1,0 +1,165 @@
+#include "oci/image_config.hpp"
+
+namespace hoist::oci {
+namespace {
+
+constexpr std::string_view k_what = "image config";
+
+// Docker writes sets (ExposedPorts, Volumes) as objects whose values are all {}.
+Result<std::set<std::string>> key_set(const json::Json& object, std::string_view key, std::string_view what) {
+    std::set<std::string> keys;
+    auto it = object.find(key);
+    if (it == object.end() || it->is_null()) {
+        return keys;
+    }
+    if (!it->is_object()) {
+        return fail(Errc::invalid_argument, std::string(what) + ": \"" + std::string(key) + "\" must be an object");
+    }
+    for (const auto& item : it->items()) {
+        keys.insert(item.key());
+    }
+    return keys;
+}
+
+Result<std::optional<std::vector<std::string>>> optional_array(const json::Json& object, std::string_view key,
+                                                               std::string_view what) {
+    auto it = object.find(key);
+    if (it == object.end() || it->is_null()) {
+        return std::nullopt;
+    }
+    return HOIST_TRY(json::string_array(object, key, what));
+}
+
+Result<ContainerConfig> parse_container_config(const json::Json& object) {
+    constexpr std::string_view what = "image config: config";
+    return ContainerConfig{
+        .user = HOIST_TRY(json::optional_string(object, "User", what)).value_or(""),
+        .env = HOIST_TRY(json::string_array(object, "Env", what)),
+        .entrypoint = HOIST_TRY(optional_array(object, "Entrypoint", what)),
+        .cmd = HOIST_TRY(optional_array(object, "Cmd", what)),
+        .working_dir = HOIST_TRY(json::optional_string(object, "WorkingDir", what)).value_or(""),
+        .labels = HOIST_TRY(json::string_map(object, "Labels", what)),
+        .exposed_ports = HOIST_TRY(key_set(object, "ExposedPorts", what)),
+        .volumes = HOIST_TRY(key_set(object, "Volumes", what)),
+        .stop_signal = HOIST_TRY(json::optional_string(object, "StopSignal", what)).value_or(""),
+    };
+}
+
+Result<HistoryEntry> parse_history(const json::Json& object, std::string_view what) {
+    auto empty_layer = object.find("empty_layer");
+    if (empty_layer != object.end() && !empty_layer->is_null() && !empty_layer->is_boolean()) {
+        return fail(Errc::invalid_argument, std::string(what) + ": \"empty_layer\" must be a boolean");
+    }
+    return HistoryEntry{
+        .created = HOIST_TRY(json::optional_string(object, "created", what)),
+        .created_by = HOIST_TRY(json::optional_string(object, "created_by", what)).value_or(""),
+        .author = HOIST_TRY(json::optional_string(object, "author", what)).value_or(""),
+        .comment = HOIST_TRY(json::optional_string(object, "comment", what)).value_or(""),
+        .empty_layer = empty_layer != object.end() && empty_layer->is_boolean() && empty_layer->get<bool>(),
+    };
+}
+
+json::Json key_set_json(const std::set<std::string>& keys) {
+    json::Json object = json::Json::object();
+    for (const auto& key : keys) {
+        object[key] = json::Json::object();
+    }
+    return object;
+}
+
+}  // namespace
+
+Result<ImageConfig> ImageConfig::parse(std::string_view bytes) {
+    auto object = HOIST_TRY(json::parse_object(bytes, k_what));
+    ImageConfig image{
+        .platform = HOIST_TRY(in_context(Platform::from_json(object), k_what)),
+        .created = HOIST_TRY(json::optional_string(object, "created", k_what)),
+        .author = HOIST_TRY(json::optional_string(object, "author", k_what)).value_or(""),
+        .config = {},
+        .diff_ids = {},
+        .history = {},
+    };
+    if (auto config = object.find("config"); config != object.end() && !config->is_null()) {
+        if (!config->is_object()) {
+            return fail(Errc::invalid_argument, "image config: \"config\" must be an object");
+        }
+        image.config = HOIST_TRY(parse_container_config(*config));
+    }
+    auto rootfs = object.find("rootfs");
+    if (rootfs == object.end() || !rootfs->is_object()) {
+        return fail(Errc::invalid_argument, "image config: \"rootfs\" must be an object");
+    }
+    auto type = HOIST_TRY(json::string_field(*rootfs, "type", "image config: rootfs"));
+    if (type != "layers") {
+        return fail(Errc::invalid_argument, "image config: rootfs: \"type\" must be \"layers\", not \"" + type + "\"");
+    }
+    auto diff_ids = HOIST_TRY(json::string_array(*rootfs, "diff_ids", "image config: rootfs"));
+    for (std::size_t i = 0; i < diff_ids.size(); ++i) {
+        image.diff_ids.push_back(HOIST_TRY(
+            in_context(Digest::parse(diff_ids[i]), "image config: rootfs: diff_ids[" + std::to_string(i) + "]")));
+    }
+    auto history = HOIST_TRY(json::object_array(object, "history", k_what));
+    for (std::size_t i = 0; i < history.size(); ++i) {
+        image.history.push_back(HOIST_TRY(parse_history(history[i], "image config: history[" + std::to_string(i) + "]")));
+    }
+    return image;
+}
+
+std::string ImageConfig::to_json() const {
+    json::Json object = platform.to_json();
+    json::set_if(object, "created", created);
+    if (!author.empty()) {
+        object["author"] = author;
+    }
+    json::Json runtime = json::Json::object();
+    if (!config.user.empty()) {
+        runtime["User"] = config.user;
+    }
+    json::set_if(runtime, "Env", config.env);
+    if (config.entrypoint) {
+        runtime["Entrypoint"] = *config.entrypoint;
+    }
+    if (config.cmd) {
+        runtime["Cmd"] = *config.cmd;
+    }
+    if (!config.working_dir.empty()) {
+        runtime["WorkingDir"] = config.working_dir;
+    }
+    json::set_if(runtime, "Labels", config.labels);
+    if (!config.exposed_ports.empty()) {
+        runtime["ExposedPorts"] = key_set_json(config.exposed_ports);
+    }
+    if (!config.volumes.empty()) {
+        runtime["Volumes"] = key_set_json(config.volumes);
+    }
+    if (!config.stop_signal.empty()) {
+        runtime["StopSignal"] = config.stop_signal;
+    }
+    object["config"] = runtime;
+    json::Json diff_id_texts = json::Json::array();
+    for (const auto& diff_id : diff_ids) {
+        diff_id_texts.push_back(diff_id.to_string());
+    }
+    object["rootfs"] = {{"type", "layers"}, {"diff_ids", diff_id_texts}};
+    if (!history.empty()) {
+        json::Json entries = json::Json::array();
+        for (const auto& entry : history) {
+            json::Json item = json::Json::object();
+            json::set_if(item, "created", entry.created);
+            for (auto [key, value] : {std::pair{"created_by", &entry.created_by}, std::pair{"author", &entry.author},
+                                      std::pair{"comment", &entry.comment}}) {
+                if (!value->empty()) {
+                    item[key] = *value;
+                }
+            }
+            if (entry.empty_layer) {
+                item["empty_layer"] = true;
+            }
+            entries.push_back(item);
+        }
+        object["history"] = entries;
+    }
+    return object.dump();
+}
+
+}  // namespace hoist::oci

@@ -1,0 +1,41 @@
+// The two small interfaces every image backend implements: the local store and OCI layouts now,
+// registries later. copy_image (copy.hpp) is written once against them.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "oci/descriptor.hpp"
+#include "oci/reader.hpp"
+
+namespace hoist::oci {
+
+class ImageSource {
+public:
+    virtual ~ImageSource() = default;
+    // The descriptor (manifest or index) that `name` points at; with no name, the one image the
+    // source holds (Errc::invalid_argument when it holds several).
+    virtual Result<Descriptor> resolve(const std::optional<std::string>& name) = 0;
+    // A whole blob, verified against the descriptor; Errc::invalid_argument when larger than `limit`.
+    virtual Result<std::string> read_blob(const Descriptor& blob, std::uint64_t limit = 16u << 20) = 0;
+    // A blob as a stream; its digest is verified when the stream reaches its end.
+    virtual Result<std::unique_ptr<Reader>> open_blob(const Descriptor& blob) = 0;
+};
+
+class ImageSink {
+public:
+    virtual ~ImageSink() = default;
+    virtual Result<bool> has_blob(const Descriptor& blob) = 0;
+    // Stores the blob read from `content`, refusing it (and keeping nothing) unless it matches the
+    // descriptor's digest and size.
+    virtual Result<void> put_blob(const Descriptor& blob, Reader& content) = 0;
+    // Stores a manifest or index after its blobs.
+    virtual Result<void> put_manifest(const Descriptor& manifest, std::string_view bytes) = 0;
+    // Points `name` at a manifest or index already put.
+    virtual Result<void> tag(const Descriptor& manifest, const std::string& name) = 0;
+};
+
+}  // namespace hoist::oci

@@ -1,0 +1,49 @@
+#include "oci/index.hpp"
+
+#include "oci/manifest.hpp"
+
+namespace hoist::oci {
+
+Result<Index> Index::parse(std::string_view bytes) {
+    auto object = HOIST_TRY(json::parse_object(bytes, "index"));
+    auto type = HOIST_TRY(parse_manifest_header(object, "index"));
+    if (type && !media_type::is_index(*type)) {
+        return fail(media_type::is_manifest(*type) ? Errc::invalid_argument : Errc::unsupported,
+                    "index: media type " + *type + " is not an image index");
+    }
+    if (object.find("manifests") == object.end() || !object["manifests"].is_array()) {
+        return fail(Errc::invalid_argument, "index: \"manifests\" must be an array");
+    }
+    Index index{
+        .media_type = type.value_or(std::string(media_type::oci_index)),
+        .artifact_type = HOIST_TRY(json::optional_string(object, "artifactType", "index")),
+        .manifests = {},
+        .subject = std::nullopt,
+        .annotations = HOIST_TRY(json::string_map(object, "annotations", "index")),
+    };
+    auto manifests = HOIST_TRY(json::object_array(object, "manifests", "index"));
+    for (std::size_t i = 0; i < manifests.size(); ++i) {
+        index.manifests.push_back(
+            HOIST_TRY(Descriptor::from_json(manifests[i], "index: manifests[" + std::to_string(i) + "]")));
+    }
+    if (auto subject = object.find("subject"); subject != object.end() && !subject->is_null()) {
+        index.subject = HOIST_TRY(Descriptor::from_json(*subject, "index: subject"));
+    }
+    return index;
+}
+
+std::string Index::to_json() const {
+    json::Json object = {{"schemaVersion", 2}, {"mediaType", media_type}};
+    object["manifests"] = json::Json::array();
+    for (const auto& manifest : manifests) {
+        object["manifests"].push_back(manifest.to_json());
+    }
+    json::set_if(object, "artifactType", artifact_type);
+    if (subject) {
+        object["subject"] = subject->to_json();
+    }
+    json::set_if(object, "annotations", annotations);
+    return object.dump();
+}
+
+}  // namespace hoist::oci

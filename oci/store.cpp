@@ -1,0 +1,149 @@
+#include "oci/store.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <set>
+
+#include "oci/image_config.hpp"
+#include "oci/manifest.hpp"
+#include "oci/media_type.hpp"
+
+namespace hoist::oci {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::optional<fs::path> environment_path(const char* name) {
+    const char* value = std::getenv(name);
+    return value != nullptr && *value != '\0' ? std::optional(fs::path(value)) : std::nullopt;
+}
+
+bool is_hex(std::string_view text) {
+    return !text.empty() &&
+           std::ranges::all_of(text, [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+}  // namespace
+
+fs::path Store::default_root() {
+    if (auto root = environment_path("HOIST_ROOT")) {
+        return *root;
+    }
+    if (::geteuid() == 0) {
+        return "/var/lib/hoist";
+    }
+    if (auto data = environment_path("XDG_DATA_HOME")) {
+        return *data / "hoist";
+    }
+    return environment_path("HOME").value_or("/") / ".local/share/hoist";
+}
+
+Result<Store> Store::open(const fs::path& root) {
+    auto layout = HOIST_TRY(in_context(OciLayout::open(root, OciLayout::Mode::create), "image store"));
+    return Store(std::move(layout));
+}
+
+Result<StoredImage> Store::describe(const Descriptor& entry) {
+    StoredImage image{.name = std::nullopt, .target = entry, .id = entry.digest, .created = std::nullopt, .size = entry.size};
+    if (auto name = entry.annotations.find(std::string(k_ref_name_annotation)); name != entry.annotations.end()) {
+        image.name = HOIST_TRY(in_context(Reference::parse(name->second), "image store"));
+    }
+    if (media_type::is_manifest(entry.media_type)) {
+        auto manifest = HOIST_TRY(Manifest::parse(HOIST_TRY(m_layout->read_blob(entry))));
+        image.id = manifest.config.digest;
+        image.size += manifest.config.size;
+        for (const auto& layer : manifest.layers) {
+            image.size += layer.size;
+        }
+        auto config = ImageConfig::parse(HOIST_TRY(m_layout->read_blob(manifest.config)));
+        if (config) {
+            image.created = config->created;
+        }
+    }
+    return image;
+}
+
+Result<std::vector<StoredImage>> Store::images() {
+    std::vector<StoredImage> images;
+    for (const auto& entry : HOIST_TRY(m_layout->read_index()).manifests) {
+        images.push_back(HOIST_TRY(in_context(describe(entry), entry.digest.to_string())));
+    }
+    std::ranges::stable_sort(images, [](const StoredImage& a, const StoredImage& b) {
+        if (a.name.has_value() != b.name.has_value()) {
+            return a.name.has_value();
+        }
+        return a.name && a.name->to_string() < b.name->to_string();
+    });
+    return images;
+}
+
+Result<StoredImage> Store::find(std::string_view name) {
+    auto images = HOIST_TRY(this->images());
+    // An image ID, or a prefix of one, as docker accepts them.
+    std::string_view id = name.starts_with("sha256:") ? name.substr(7) : name;
+    if (is_hex(id) && (id.size() >= 12 || name.starts_with("sha256:"))) {
+        std::vector<const StoredImage*> found;
+        for (const auto& image : images) {
+            if ((image.id.hex().starts_with(id) || image.target.digest.hex().starts_with(id)) &&
+                std::ranges::none_of(found, [&](const StoredImage* other) { return other->id == image.id; })) {
+                found.push_back(&image);
+            }
+        }
+        if (found.size() == 1) {
+            return *found.front();
+        }
+        if (found.size() > 1) {
+            return fail(Errc::invalid_argument, "image ID " + std::string(name) + " is ambiguous");
+        }
+    }
+    auto reference = HOIST_TRY(Reference::parse(name));
+    for (const auto& image : images) {
+        bool same_digest = reference.digest() && image.name && image.name->repository() == reference.repository() &&
+                           image.target.digest == *reference.digest();
+        bool same_name = !reference.digest() && image.name && *image.name == reference;
+        if (same_digest || same_name) {
+            return image;
+        }
+    }
+    return fail(Errc::not_found, "no such image: " + std::string(name));
+}
+
+Result<void> Store::tag(const Descriptor& target, const Reference& name) {
+    if (name.digest()) {
+        return fail(Errc::invalid_argument, "cannot tag with a digest reference: " + name.familiar());
+    }
+    return m_layout->tag(target, name.to_string());
+}
+
+Result<Store::Removal> Store::remove(std::string_view name) {
+    auto image = HOIST_TRY(find(name));
+    auto reference = Reference::parse(name);
+    if (reference && image.name == *reference) {
+        HOIST_TRY(m_layout->untag(reference->to_string()));
+        return Removal{.names = {*reference}, .gc = HOIST_TRY(m_layout->gc())};
+    }
+    // By image ID: every entry of that image goes, unless that would drop several names at once.
+    std::vector<Reference> names;
+    std::set<Digest> targets;
+    for (const auto& other : HOIST_TRY(images())) {
+        if (other.id == image.id) {
+            targets.insert(other.target.digest);
+            if (other.name) {
+                names.push_back(*other.name);
+            }
+        }
+    }
+    if (names.size() > 1) {
+        return fail(Errc::invalid_argument, "image " + std::string(name) + " has " + std::to_string(names.size()) +
+                                                " names; remove them by name");
+    }
+    HOIST_TRY(m_layout->update_index([&](Index& index) -> Result<void> {
+        std::erase_if(index.manifests, [&](const Descriptor& entry) { return targets.contains(entry.digest); });
+        return {};
+    }));
+    return Removal{.names = std::move(names), .gc = HOIST_TRY(m_layout->gc())};
+}
+
+}  // namespace hoist::oci

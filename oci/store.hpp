@@ -1,0 +1,59 @@
+// The local image store: an OCI image layout at $HOIST_ROOT whose index.json names images by
+// their full normalised reference ("docker.io/library/app-sync:dev") in
+// org.opencontainers.image.ref.name. Docker's verbs (images, tag, rmi, inspect) work on it.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "oci/layout.hpp"
+#include "oci/reference.hpp"
+
+namespace hoist::oci {
+
+struct StoredImage {
+    std::optional<Reference> name;  // none for an image that was loaded without one
+    Descriptor target;              // the manifest or index
+    Digest id;                      // docker's image ID: the config digest (an index's own digest)
+    std::optional<std::string> created;
+    std::int64_t size = 0;          // manifest, config and layers as stored
+};
+
+class Store {
+public:
+    // $HOIST_ROOT, else $XDG_DATA_HOME/hoist, else ~/.local/share/hoist; /var/lib/hoist for root.
+    static std::filesystem::path default_root();
+    // Opens the store at `root`, creating it when missing.
+    static Result<Store> open(const std::filesystem::path& root);
+
+    OciLayout& layout() { return *m_layout; }
+
+    // Every image, named ones sorted by name, then unnamed ones.
+    Result<std::vector<StoredImage>> images();
+    // The image that `name` names: a reference ("app:dev", "docker.io/library/app:dev", a
+    // digest reference), or an image ID or an unambiguous prefix of one ("3f2a9c0b1d2e").
+    // Errc::not_found: 'no such image: app:dev'.
+    Result<StoredImage> find(std::string_view name);
+    // Names `target` as `name`, replacing whatever had the name.
+    Result<void> tag(const Descriptor& target, const Reference& name);
+    struct Removal {
+        std::vector<Reference> names;  // the names that went
+        GcResult gc;                   // what collecting the unused blobs freed
+    };
+    // Removes the name; given an ID, removes the image unless several names point at it. Then
+    // collects the blobs nothing else uses.
+    Result<Removal> remove(std::string_view name);
+
+private:
+    explicit Store(std::unique_ptr<OciLayout> layout) : m_layout(std::move(layout)) {}
+    Result<StoredImage> describe(const Descriptor& entry);
+
+    std::unique_ptr<OciLayout> m_layout;
+};
+
+}  // namespace hoist::oci

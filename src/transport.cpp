@@ -1,0 +1,316 @@
+#include "src/transport.hpp"
+
+#include <functional>
+#include <memory>
+
+#include "oci/copy.hpp"
+#include "oci/docker_archive.hpp"
+#include "oci/image_config.hpp"
+#include "oci/manifest.hpp"
+#include "oci/media_type.hpp"
+#include "oci/tar.hpp"
+
+namespace hoist {
+namespace fs = std::filesystem;
+using oci::Descriptor;
+using oci::Reference;
+
+namespace {
+
+constexpr std::string_view k_containerd_name_annotation = "io.containerd.image.name";
+
+struct Prefix {
+    std::string_view text;
+    Location::Kind kind;
+};
+constexpr Prefix k_prefixes[] = {
+    {"local:", Location::Kind::local},
+    {"oci:", Location::Kind::oci},
+    {"oci-archive:", Location::Kind::oci_archive},
+    {"docker-archive:", Location::Kind::docker_archive},
+    {"docker://", Location::Kind::docker},
+};
+
+// The image name an index.json entry carries, where it is a full reference: containerd's
+// annotation, else a ref.name that is more than a bare tag.
+std::optional<Reference> entry_name(const Descriptor& entry) {
+    for (auto key : {k_containerd_name_annotation, oci::k_ref_name_annotation}) {
+        auto it = entry.annotations.find(std::string(key));
+        if (it == entry.annotations.end() || it->second.find_first_of("/:") == std::string::npos) {
+            continue;
+        }
+        if (auto reference = Reference::parse(it->second)) {
+            return *reference;
+        }
+    }
+    return std::nullopt;
+}
+
+// The image manifest for `wanted` when `root` is an index; `root` itself otherwise.
+Result<Descriptor> platform_manifest(oci::ImageSource& source, const Descriptor& root, const oci::Platform& wanted) {
+    if (!oci::media_type::is_index(root.media_type)) {
+        return root;
+    }
+    auto index = HOIST_TRY(oci::Index::parse(HOIST_TRY(source.read_blob(root))));
+    for (const auto& child : index.manifests) {
+        if (oci::media_type::is_manifest(child.media_type) && child.platform && child.platform->matches(wanted)) {
+            return child;
+        }
+    }
+    return fail(Errc::not_found, "index " + root.digest.to_string() + " has no image for " + wanted.to_string());
+}
+
+// An image opened for reading, with whatever it took to open it.
+struct OpenSource {
+    std::optional<TempDir> temp;
+    std::unique_ptr<oci::OciLayout> layout;
+    std::optional<oci::Store> store;
+    oci::ImageSource* source = nullptr;
+    std::optional<Descriptor> root;
+    std::optional<Reference> name;  // the image's own name, where the source knows it
+};
+
+Result<void> open_layout_image(OpenSource& open, const fs::path& dir, const std::optional<std::string>& name) {
+    open.layout = HOIST_TRY(oci::OciLayout::open(dir));
+    open.source = open.layout.get();
+    open.root = HOIST_TRY(open.layout->resolve(name));
+    open.name = entry_name(*open.root);
+    return {};
+}
+
+Result<OpenSource> open_source(const Location& from, const fs::path& store_root) {
+    OpenSource open;
+    switch (from.kind) {
+        case Location::Kind::local: {
+            if (!from.name) {
+                return fail(Errc::invalid_argument, "local: needs an image name");
+            }
+            open.store = HOIST_TRY(oci::Store::open(store_root));
+            auto image = HOIST_TRY(open.store->find(*from.name));
+            open.source = &open.store->layout();
+            open.root = image.target;
+            open.name = image.name;
+            return open;
+        }
+        case Location::Kind::oci:
+            HOIST_TRY(open_layout_image(open, from.path, from.name));
+            return open;
+        case Location::Kind::oci_archive:
+            open.temp.emplace(HOIST_TRY(TempDir::create(temp_directory())));
+            HOIST_TRY(oci::extract_tree(from.path, open.temp->path()));
+            HOIST_TRY(open_layout_image(open, open.temp->path(), from.name));
+            return open;
+        case Location::Kind::docker_archive: {
+            open.temp.emplace(HOIST_TRY(TempDir::create(temp_directory())));
+            fs::path tree = open.temp->path() / "tree";
+            HOIST_TRY(make_directories(tree));
+            HOIST_TRY(oci::extract_tree(from.path, tree));
+            open.layout = HOIST_TRY(oci::OciLayout::open(open.temp->path() / "layout", oci::OciLayout::Mode::create));
+            open.source = open.layout.get();
+            auto images = HOIST_TRY(oci::import_docker_archive(tree, *open.layout));
+            std::optional<Reference> wanted;
+            if (from.name) {
+                wanted = HOIST_TRY(Reference::parse(*from.name));
+            } else if (images.size() != 1) {
+                return fail(Errc::invalid_argument, "the archive holds " + std::to_string(images.size()) +
+                                                        " images; name the one to use");
+            }
+            for (const auto& image : images) {
+                for (const auto& tag : image.repo_tags) {
+                    auto reference = Reference::parse(tag);
+                    if (reference && (!wanted || *reference == *wanted)) {
+                        open.name = *reference;
+                        open.root = image.manifest;
+                    }
+                }
+                if (!wanted) {
+                    open.root = image.manifest;
+                }
+            }
+            if (!open.root) {
+                return fail(Errc::not_found, "no image named " + *from.name + " in the archive");
+            }
+            return open;
+        }
+        case Location::Kind::docker:
+            break;
+    }
+    return fail(Errc::unsupported, "the docker:// transport (registries) is not supported yet");
+}
+
+}  // namespace
+
+Result<Location> Location::parse(std::string_view text) {
+    for (const auto& prefix : k_prefixes) {
+        if (!text.starts_with(prefix.text)) {
+            continue;
+        }
+        std::string_view rest = text.substr(prefix.text.size());
+        Location location{.kind = prefix.kind};
+        if (prefix.kind == Kind::local || prefix.kind == Kind::docker) {
+            location.name = std::string(rest);
+        } else {
+            auto colon = rest.find(':');
+            location.path = std::string(rest.substr(0, colon));
+            if (colon != std::string_view::npos) {
+                location.name = std::string(rest.substr(colon + 1));
+            }
+        }
+        if ((location.kind == Kind::local || location.kind == Kind::docker) && location.name->empty()) {
+            return fail(Errc::invalid_argument, "\"" + std::string(text) + "\": missing image name");
+        }
+        if (location.name && location.name->empty()) {
+            return fail(Errc::invalid_argument, "\"" + std::string(text) + "\": empty image name after ':'");
+        }
+        if (location.path.empty() && location.kind != Kind::local && location.kind != Kind::docker) {
+            return fail(Errc::invalid_argument, "\"" + std::string(text) + "\": missing path");
+        }
+        return location;
+    }
+    if (!Reference::parse(text)) {
+        return fail(Errc::invalid_argument, "\"" + std::string(text) +
+                                                "\": neither an image reference nor local:, oci:, oci-archive:, "
+                                                "docker-archive: or docker://");
+    }
+    return Location{.kind = Kind::docker, .path = {}, .name = std::string(text)};
+}
+
+std::string Location::to_string() const {
+    for (const auto& prefix : k_prefixes) {
+        if (prefix.kind == kind) {
+            std::string text(prefix.text);
+            text += path;
+            if (name) {
+                text += path.empty() ? *name : ":" + *name;
+            }
+            return text;
+        }
+    }
+    return path;
+}
+
+Result<CopiedImage> copy(const Location& from, const Location& to, const fs::path& store_root) {
+    auto open = HOIST_TRY(open_source(from, store_root));
+    Descriptor root = *open.root;
+    // The name at the destination: the one asked for, else the source's own.
+    std::optional<std::string> name = to.name;
+    if (!name && open.name) {
+        name = to.kind == Location::Kind::docker_archive ? open.name->familiar() : open.name->to_string();
+    }
+    switch (to.kind) {
+        case Location::Kind::local: {
+            auto store = HOIST_TRY(oci::Store::open(store_root));
+            HOIST_TRY(oci::copy_image(*open.source, root, store.layout()));
+            if (name) {
+                auto reference = HOIST_TRY(Reference::parse(*name));
+                HOIST_TRY(store.tag(root, reference));
+                name = reference.to_string();
+            } else {
+                HOIST_TRY(store.layout().add_entry(root, std::nullopt));
+            }
+            return CopiedImage{root, name};
+        }
+        case Location::Kind::oci: {
+            auto layout = HOIST_TRY(oci::OciLayout::open(to.path, oci::OciLayout::Mode::create));
+            HOIST_TRY(oci::copy_image(*open.source, root, *layout));
+            HOIST_TRY(layout->add_entry(root, name));
+            return CopiedImage{root, name};
+        }
+        case Location::Kind::oci_archive: {
+            auto temp = HOIST_TRY(TempDir::create(temp_directory()));
+            auto layout = HOIST_TRY(oci::OciLayout::open(temp.path(), oci::OciLayout::Mode::create));
+            HOIST_TRY(oci::copy_image(*open.source, root, *layout));
+            HOIST_TRY(layout->add_entry(root, name));
+            HOIST_TRY(oci::write_tree(temp.path(), to.path));
+            return CopiedImage{root, name};
+        }
+        case Location::Kind::docker_archive: {
+            root = HOIST_TRY(platform_manifest(*open.source, root, oci::Platform::host()));
+            auto temp = HOIST_TRY(TempDir::create(temp_directory()));
+            auto layout = HOIST_TRY(oci::OciLayout::open(temp.path(), oci::OciLayout::Mode::create));
+            HOIST_TRY(oci::copy_image(*open.source, root, *layout));
+            std::vector<std::string> tags;
+            if (name) {
+                tags.push_back(HOIST_TRY(Reference::parse(*name)).familiar());
+            }
+            HOIST_TRY(oci::export_docker_archive(*layout, {{root, tags}}, to.path));
+            return CopiedImage{root, name};
+        }
+        case Location::Kind::docker:
+            break;
+    }
+    return fail(Errc::unsupported, "the docker:// transport (registries) is not supported yet");
+}
+
+Result<std::vector<CopiedImage>> load(const fs::path& file, oci::Store& store) {
+    auto temp = HOIST_TRY(TempDir::create(temp_directory()));
+    HOIST_TRY(oci::extract_tree(file, temp.path()));
+    std::vector<CopiedImage> loaded;
+    if (oci::is_docker_archive(temp.path())) {
+        for (const auto& image : HOIST_TRY(oci::import_docker_archive(temp.path(), store.layout()))) {
+            for (const auto& tag : image.repo_tags) {
+                auto reference = HOIST_TRY(Reference::parse(tag));
+                HOIST_TRY(store.tag(image.manifest, reference));
+                loaded.push_back({image.manifest, reference.to_string()});
+            }
+            if (image.repo_tags.empty()) {
+                HOIST_TRY(store.layout().add_entry(image.manifest, std::nullopt));
+                loaded.push_back({image.manifest, std::nullopt});
+            }
+        }
+        return loaded;
+    }
+    auto layout = HOIST_TRY(in_context(oci::OciLayout::open(temp.path()),
+                                       file.string() + ": neither a docker-archive nor an oci-archive"));
+    for (const auto& entry : HOIST_TRY(layout->read_index()).manifests) {
+        HOIST_TRY(oci::copy_image(*layout, entry, store.layout()));
+        auto name = entry_name(entry);
+        if (name) {
+            HOIST_TRY(store.tag(entry, *name));
+        } else {
+            HOIST_TRY(store.layout().add_entry(entry, std::nullopt));
+        }
+        loaded.push_back({entry, name ? std::optional(name->to_string()) : std::nullopt});
+    }
+    return loaded;
+}
+
+Result<std::string> inspect(const Location& location, InspectView view, const fs::path& store_root) {
+    auto open = HOIST_TRY(open_source(location, store_root));
+    if (view == InspectView::raw_manifest) {
+        return open.source->read_blob(*open.root);
+    }
+    auto image = HOIST_TRY(platform_manifest(*open.source, *open.root, oci::Platform::host()));
+    auto manifest = HOIST_TRY(oci::Manifest::parse(HOIST_TRY(open.source->read_blob(image))));
+    auto config_bytes = HOIST_TRY(open.source->read_blob(manifest.config));
+    if (view == InspectView::config) {
+        return config_bytes;
+    }
+    auto config = HOIST_TRY(oci::ImageConfig::parse(config_bytes));
+    oci::json::Json summary = {
+        {"Name", open.name ? open.name->repository() : ""},
+        {"Digest", open.root->digest.to_string()},
+        {"RepoTags", oci::json::Json::array()},
+        {"Created", config.created.value_or("")},
+        {"Labels", config.config.labels},
+        {"Architecture", config.platform.architecture},
+        {"Os", config.platform.os},
+        {"Env", config.config.env},
+    };
+    if (!config.platform.variant.empty()) {
+        summary["Variant"] = config.platform.variant;
+    }
+    if (open.name && open.name->tag()) {
+        summary["RepoTags"].push_back(*open.name->tag());
+    }
+    summary["Layers"] = oci::json::Json::array();
+    summary["LayersData"] = oci::json::Json::array();
+    for (const auto& layer : manifest.layers) {
+        summary["Layers"].push_back(layer.digest.to_string());
+        summary["LayersData"].push_back(
+            {{"MIMEType", layer.media_type}, {"Digest", layer.digest.to_string()}, {"Size", layer.size}});
+    }
+    return summary.dump(4);
+}
+
+}  // namespace hoist
