@@ -35,8 +35,10 @@ Result<void> copy_node(ImageSource& source, const Descriptor& node, ImageSink& s
 }  // namespace
 
 Result<void> copy_image(ImageSource& source, const Descriptor& root, ImageSink& sink) {
+    // Errors about a blob name the blob already; those below a manifest also say which.
     bool is_manifest = media_type::is_index(root.media_type) || media_type::is_manifest(root.media_type);
-    return in_context(copy_node(source, root, sink), (is_manifest ? "manifest " : "blob ") + root.digest.to_string());
+    auto copied = copy_node(source, root, sink);
+    return is_manifest ? in_context(std::move(copied), "manifest " + root.digest.to_string()) : copied;
 }
 
 }  // namespace hoist::oci

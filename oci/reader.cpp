@@ -32,9 +32,12 @@ Result<std::size_t> VerifyingReader::read(std::span<char> buffer) {
 }
 
 Error mismatch_error(const Descriptor& expected, const Digest& digest, std::int64_t size) {
-    return Error(Errc::digest_mismatch, "blob " + expected.digest.to_string() + ": content has digest " +
-                                            digest.to_string() + " and " + std::to_string(size) + " bytes, not " +
-                                            std::to_string(expected.size));
+    std::string what = "blob " + expected.digest.to_string() + ": ";
+    if (size != expected.size) {
+        return Error(Errc::digest_mismatch, what + std::to_string(size) + " bytes, not the " +
+                                                std::to_string(expected.size) + " its descriptor says");
+    }
+    return Error(Errc::digest_mismatch, what + "content has digest " + digest.to_string());
 }
 
 }  // namespace hoist::oci
