@@ -32,16 +32,14 @@ Descriptor Descriptor::of(std::string_view media_type, std::string_view bytes) {
 
 Result<Descriptor> Descriptor::from_json(const json::Json& object, std::string_view what) {
     auto digest_text = HOIST_TRY(json::string_field(object, "digest", what));
-    Descriptor descriptor{
-        .media_type = HOIST_TRY(json::string_field(object, "mediaType", what)),
-        .digest = HOIST_TRY(in_context(Digest::parse(digest_text), what)),
-        .size = HOIST_TRY(json::size_field(object, "size", what)),
-        .urls = HOIST_TRY(json::string_array(object, "urls", what)),
-        .annotations = HOIST_TRY(json::string_map(object, "annotations", what)),
-        .data = HOIST_TRY(json::optional_string(object, "data", what)),
-        .artifact_type = HOIST_TRY(json::optional_string(object, "artifactType", what)),
-        .platform = std::nullopt,
-    };
+    auto media_type = HOIST_TRY(json::string_field(object, "mediaType", what));
+    auto digest = HOIST_TRY(in_context(Digest::parse(digest_text), what));
+    Descriptor descriptor{.media_type = std::move(media_type), .digest = std::move(digest)};
+    descriptor.size = HOIST_TRY(json::size_field(object, "size", what));
+    descriptor.urls = HOIST_TRY(json::string_array(object, "urls", what));
+    descriptor.annotations = HOIST_TRY(json::string_map(object, "annotations", what));
+    descriptor.data = HOIST_TRY(json::optional_string(object, "data", what));
+    descriptor.artifact_type = HOIST_TRY(json::optional_string(object, "artifactType", what));
     if (auto platform = object.find("platform"); platform != object.end() && !platform->is_null()) {
         descriptor.platform = HOIST_TRY(in_context(Platform::from_json(*platform), what));
     }

@@ -51,7 +51,8 @@ Result<ArchivedImage> import_image(const fs::path& tree, const json::Json& entry
         return fail(Errc::invalid_argument, what + ": " + std::to_string(layer_paths.size()) + " layers but " +
                                                 std::to_string(config.diff_ids.size()) + " diffIDs in the config");
     }
-    Manifest manifest{.config = HOIST_TRY(layout.put_bytes(media_type::oci_config, config_bytes))};
+    auto config_blob = HOIST_TRY(layout.put_bytes(media_type::oci_config, config_bytes));
+    Manifest manifest{.config = std::move(config_blob)};
     for (std::size_t i = 0; i < layer_paths.size(); ++i) {
         auto path = HOIST_TRY(member(tree, layer_paths[i]));
         auto compression = HOIST_TRY(sniff(path));
@@ -63,10 +64,9 @@ Result<ArchivedImage> import_image(const fs::path& tree, const json::Json& entry
         }
         manifest.layers.push_back(std::move(layer));
     }
-    return ArchivedImage{
-        .manifest = HOIST_TRY(layout.put_bytes(media_type::oci_manifest, manifest.to_json())),
-        .repo_tags = HOIST_TRY(json::string_array(entry, "RepoTags", what)),
-    };
+    auto repo_tags = HOIST_TRY(json::string_array(entry, "RepoTags", what));
+    auto manifest_blob = HOIST_TRY(layout.put_bytes(media_type::oci_manifest, manifest.to_json()));
+    return ArchivedImage{.manifest = std::move(manifest_blob), .repo_tags = std::move(repo_tags)};
 }
 
 }  // namespace

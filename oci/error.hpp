@@ -73,6 +73,8 @@ inline void unwrap(Result<void>&&) {}
 
 // Evaluates a Result; on error returns it from the enclosing function, else yields its value.
 // (A GNU statement expression; the counter keeps nested uses from shadowing each other.)
+// Not inside a braced initializer: g++ 12 does not destroy the members already built when it
+// returns from there, and leaks them. Evaluate into a local first.
 #define HOIST_TRY(...) HOIST_TRY_IMPL(HOIST_TRY_CONCAT(hoist_try_, __COUNTER__), __VA_ARGS__)
 #define HOIST_TRY_CONCAT(a, b) HOIST_TRY_CONCAT2(a, b)
 #define HOIST_TRY_CONCAT2(a, b) a##b

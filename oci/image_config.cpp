@@ -32,17 +32,17 @@ Result<std::optional<std::vector<std::string>>> optional_array(const json::Json&
 
 Result<ContainerConfig> parse_container_config(const json::Json& object) {
     constexpr std::string_view what = "image config: config";
-    return ContainerConfig{
-        .user = HOIST_TRY(json::optional_string(object, "User", what)).value_or(""),
-        .env = HOIST_TRY(json::string_array(object, "Env", what)),
-        .entrypoint = HOIST_TRY(optional_array(object, "Entrypoint", what)),
-        .cmd = HOIST_TRY(optional_array(object, "Cmd", what)),
-        .working_dir = HOIST_TRY(json::optional_string(object, "WorkingDir", what)).value_or(""),
-        .labels = HOIST_TRY(json::string_map(object, "Labels", what)),
-        .exposed_ports = HOIST_TRY(key_set(object, "ExposedPorts", what)),
-        .volumes = HOIST_TRY(key_set(object, "Volumes", what)),
-        .stop_signal = HOIST_TRY(json::optional_string(object, "StopSignal", what)).value_or(""),
-    };
+    ContainerConfig config;
+    config.user = HOIST_TRY(json::optional_string(object, "User", what)).value_or("");
+    config.env = HOIST_TRY(json::string_array(object, "Env", what));
+    config.entrypoint = HOIST_TRY(optional_array(object, "Entrypoint", what));
+    config.cmd = HOIST_TRY(optional_array(object, "Cmd", what));
+    config.working_dir = HOIST_TRY(json::optional_string(object, "WorkingDir", what)).value_or("");
+    config.labels = HOIST_TRY(json::string_map(object, "Labels", what));
+    config.exposed_ports = HOIST_TRY(key_set(object, "ExposedPorts", what));
+    config.volumes = HOIST_TRY(key_set(object, "Volumes", what));
+    config.stop_signal = HOIST_TRY(json::optional_string(object, "StopSignal", what)).value_or("");
+    return config;
 }
 
 Result<HistoryEntry> parse_history(const json::Json& object, std::string_view what) {
@@ -50,13 +50,13 @@ Result<HistoryEntry> parse_history(const json::Json& object, std::string_view wh
     if (empty_layer != object.end() && !empty_layer->is_null() && !empty_layer->is_boolean()) {
         return fail(Errc::invalid_argument, std::string(what) + ": \"empty_layer\" must be a boolean");
     }
-    return HistoryEntry{
-        .created = HOIST_TRY(json::optional_string(object, "created", what)),
-        .created_by = HOIST_TRY(json::optional_string(object, "created_by", what)).value_or(""),
-        .author = HOIST_TRY(json::optional_string(object, "author", what)).value_or(""),
-        .comment = HOIST_TRY(json::optional_string(object, "comment", what)).value_or(""),
-        .empty_layer = empty_layer != object.end() && empty_layer->is_boolean() && empty_layer->get<bool>(),
-    };
+    HistoryEntry entry;
+    entry.created = HOIST_TRY(json::optional_string(object, "created", what));
+    entry.created_by = HOIST_TRY(json::optional_string(object, "created_by", what)).value_or("");
+    entry.author = HOIST_TRY(json::optional_string(object, "author", what)).value_or("");
+    entry.comment = HOIST_TRY(json::optional_string(object, "comment", what)).value_or("");
+    entry.empty_layer = empty_layer != object.end() && empty_layer->is_boolean() && empty_layer->get<bool>();
+    return entry;
 }
 
 json::Json key_set_json(const std::set<std::string>& keys) {
@@ -71,14 +71,10 @@ json::Json key_set_json(const std::set<std::string>& keys) {
 
 Result<ImageConfig> ImageConfig::parse(std::string_view bytes) {
     auto object = HOIST_TRY(json::parse_object(bytes, k_what));
-    ImageConfig image{
-        .platform = HOIST_TRY(in_context(Platform::from_json(object), k_what)),
-        .created = HOIST_TRY(json::optional_string(object, "created", k_what)),
-        .author = HOIST_TRY(json::optional_string(object, "author", k_what)).value_or(""),
-        .config = {},
-        .diff_ids = {},
-        .history = {},
-    };
+    ImageConfig image;
+    image.platform = HOIST_TRY(in_context(Platform::from_json(object), k_what));
+    image.created = HOIST_TRY(json::optional_string(object, "created", k_what));
+    image.author = HOIST_TRY(json::optional_string(object, "author", k_what)).value_or("");
     if (auto config = object.find("config"); config != object.end() && !config->is_null()) {
         if (!config->is_object()) {
             return fail(Errc::invalid_argument, "image config: \"config\" must be an object");

@@ -14,13 +14,9 @@ Result<Index> Index::parse(std::string_view bytes) {
     if (object.find("manifests") == object.end() || !object["manifests"].is_array()) {
         return fail(Errc::invalid_argument, "index: \"manifests\" must be an array");
     }
-    Index index{
-        .media_type = type.value_or(std::string(media_type::oci_index)),
-        .artifact_type = HOIST_TRY(json::optional_string(object, "artifactType", "index")),
-        .manifests = {},
-        .subject = std::nullopt,
-        .annotations = HOIST_TRY(json::string_map(object, "annotations", "index")),
-    };
+    Index index{.media_type = type.value_or(std::string(media_type::oci_index))};
+    index.artifact_type = HOIST_TRY(json::optional_string(object, "artifactType", "index"));
+    index.annotations = HOIST_TRY(json::string_map(object, "annotations", "index"));
     auto manifests = HOIST_TRY(json::object_array(object, "manifests", "index"));
     for (std::size_t i = 0; i < manifests.size(); ++i) {
         index.manifests.push_back(

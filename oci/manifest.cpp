@@ -25,14 +25,10 @@ Result<Manifest> Manifest::parse(std::string_view bytes) {
     if (object.find("layers") == object.end() || !object["layers"].is_array()) {
         return fail(Errc::invalid_argument, "manifest: \"layers\" must be an array");
     }
-    Manifest manifest{
-        .media_type = type.value_or(std::string(media_type::oci_manifest)),
-        .artifact_type = HOIST_TRY(json::optional_string(object, "artifactType", "manifest")),
-        .config = HOIST_TRY(Descriptor::from_json(object["config"], "manifest: config")),
-        .layers = {},
-        .subject = std::nullopt,
-        .annotations = HOIST_TRY(json::string_map(object, "annotations", "manifest")),
-    };
+    auto config = HOIST_TRY(Descriptor::from_json(object["config"], "manifest: config"));
+    Manifest manifest{.media_type = type.value_or(std::string(media_type::oci_manifest)), .config = std::move(config)};
+    manifest.artifact_type = HOIST_TRY(json::optional_string(object, "artifactType", "manifest"));
+    manifest.annotations = HOIST_TRY(json::string_map(object, "annotations", "manifest"));
     auto layers = HOIST_TRY(json::object_array(object, "layers", "manifest"));
     for (std::size_t i = 0; i < layers.size(); ++i) {
         manifest.layers.push_back(

@@ -122,7 +122,8 @@ Result<Store::Removal> Store::remove(std::string_view name) {
     auto reference = Reference::parse(name);
     if (reference && image.name == *reference) {
         HOIST_TRY(m_layout->untag(reference->to_string()));
-        return Removal{.names = {*reference}, .gc = HOIST_TRY(m_layout->gc())};
+        auto collected = HOIST_TRY(m_layout->gc());
+        return Removal{.names = {*reference}, .gc = collected};
     }
     // By image ID: every entry of that image goes, unless that would drop several names at once.
     std::vector<Reference> names;
@@ -143,7 +144,8 @@ Result<Store::Removal> Store::remove(std::string_view name) {
         std::erase_if(index.manifests, [&](const Descriptor& entry) { return targets.contains(entry.digest); });
         return {};
     }));
-    return Removal{.names = std::move(names), .gc = HOIST_TRY(m_layout->gc())};
+    auto collected = HOIST_TRY(m_layout->gc());
+    return Removal{.names = std::move(names), .gc = collected};
 }
 
 }  // namespace hoist::oci
