@@ -16,11 +16,18 @@ namespace {
 
 constexpr std::string_view k_manifest_file = "manifest.json";
 
-// A path from manifest.json, which must stay inside the archive.
-Result<fs::path> member(const fs::path& tree, const std::string& name) {
+// A path from manifest.json, which must stay inside the archive; symbolic links in the archive
+// are followed through `links` (a few hops at most), never through the filesystem.
+Result<fs::path> member(const fs::path& tree, const Symlinks& links, const std::string& name) {
     fs::path relative = fs::path(name).lexically_normal();
     if (relative.is_absolute() || relative.empty() || *relative.begin() == "..") {
         return fail(Errc::unsafe, "docker-archive: manifest.json names \"" + name + "\" outside the archive");
+    }
+    for (int hops = 0; links.contains(relative); ++hops) {
+        if (hops == 8) {
+            return fail(Errc::unsafe, "docker-archive: \"" + name + "\" is a loop of symbolic links");
+        }
+        relative = links.at(relative);
     }
     return tree / relative;
 }
@@ -40,10 +47,10 @@ Result<media_type::Compression> sniff(const fs::path& path) {
     return media_type::Compression::none;
 }
 
-Result<ArchivedImage> import_image(const fs::path& tree, const json::Json& entry, std::size_t number,
-                                   OciLayout& layout) {
+Result<ArchivedImage> import_image(const fs::path& tree, const Symlinks& links, const json::Json& entry,
+                                   std::size_t number, OciLayout& layout) {
     const std::string what = "docker-archive: manifest.json[" + std::to_string(number) + "]";
-    auto config_path = HOIST_TRY(member(tree, HOIST_TRY(json::string_field(entry, "Config", what))));
+    auto config_path = HOIST_TRY(member(tree, links, HOIST_TRY(json::string_field(entry, "Config", what))));
     auto config_bytes = HOIST_TRY(read_file(config_path));
     auto config = HOIST_TRY(in_context(ImageConfig::parse(config_bytes), what));
     auto layer_paths = HOIST_TRY(json::string_array(entry, "Layers", what));
@@ -54,7 +61,7 @@ Result<ArchivedImage> import_image(const fs::path& tree, const json::Json& entry
     auto config_blob = HOIST_TRY(layout.put_bytes(media_type::oci_config, config_bytes));
     Manifest manifest{.config = std::move(config_blob)};
     for (std::size_t i = 0; i < layer_paths.size(); ++i) {
-        auto path = HOIST_TRY(member(tree, layer_paths[i]));
+        auto path = HOIST_TRY(member(tree, links, layer_paths[i]));
         auto compression = HOIST_TRY(sniff(path));
         auto layer = HOIST_TRY(layout.put_file(media_type::oci_layer_type(compression), path));
         if (compression == media_type::Compression::none && layer.digest != config.diff_ids[i]) {
@@ -76,7 +83,8 @@ bool is_docker_archive(const fs::path& tree) {
     return fs::is_regular_file(tree / k_manifest_file, ec);
 }
 
-Result<std::vector<ArchivedImage>> import_docker_archive(const fs::path& tree, OciLayout& layout) {
+Result<std::vector<ArchivedImage>> import_docker_archive(const fs::path& tree, const Symlinks& links,
+                                                         OciLayout& layout) {
     auto text = HOIST_TRY(read_file(tree / k_manifest_file));
     json::Json entries;
     try {
@@ -92,7 +100,7 @@ Result<std::vector<ArchivedImage>> import_docker_archive(const fs::path& tree, O
         if (!entries[i].is_object()) {
             return fail(Errc::invalid_argument, "docker-archive: manifest.json[" + std::to_string(i) + "] must be an object");
         }
-        images.push_back(HOIST_TRY(import_image(tree, entries[i], i, layout)));
+        images.push_back(HOIST_TRY(import_image(tree, links, entries[i], i, layout)));
     }
     return images;
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "oci/layout.hpp"
+#include "oci/tar.hpp"
 
 namespace hoist::oci {
 
@@ -16,10 +17,12 @@ struct ArchivedImage {
     std::vector<std::string> repo_tags;  // as docker writes them: "app:dev", "127.0.0.1:5000/app:1"
 };
 
-// Reads the images of an extracted docker-archive `tree` into `layout`: the config as is (so
+// Reads the images of an extracted docker-archive `tree`, whose symbolic links extract_tree
+// returned as `links`, into `layout`: the config as is (so
 // the image ID is kept), each layer as a blob of its own compression, and a new OCI manifest.
 // Uncompressed layers must match the config's diffIDs (Errc::digest_mismatch otherwise).
-Result<std::vector<ArchivedImage>> import_docker_archive(const std::filesystem::path& tree, OciLayout& layout);
+Result<std::vector<ArchivedImage>> import_docker_archive(const std::filesystem::path& tree, const Symlinks& links,
+                                                         OciLayout& layout);
 
 // Writes `images`, whose blobs are in `layout`, as a docker-archive at `file` (replaced
 // atomically), as docker save does: "<config hex>.json", "<diffID hex>/layer.tar" (layers

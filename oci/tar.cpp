@@ -92,16 +92,17 @@ Result<std::uint64_t> copy_data(archive* in, int fd, Hasher* hasher, std::uint64
 
 }  // namespace
 
-Result<void> extract_tree(const fs::path& archive_path, const fs::path& dest, const ExtractLimits& limits) {
+Result<Symlinks> extract_tree(const fs::path& archive_path, const fs::path& dest, const ExtractLimits& limits) {
     const std::string what = archive_path.string();
     auto in = HOIST_TRY(open_read(archive_path, false));
     std::uint64_t bytes = 0;
     std::uint64_t entries = 0;
+    Symlinks links;
     archive_entry* entry = nullptr;
     for (;;) {
         int status = archive_read_next_header(in.get(), &entry);
         if (status == ARCHIVE_EOF) {
-            return {};
+            return links;
         }
         if (status < ARCHIVE_WARN) {
             return archive_error(in.get(), what);
@@ -119,6 +120,15 @@ Result<void> extract_tree(const fs::path& archive_path, const fs::path& dest, co
             // create_directories follows no symlinks that could exist: only directories and
             // regular files are ever created here.
             HOIST_TRY(make_directories(dest / relative));
+            continue;
+        }
+        if (type == AE_IFLNK) {
+            std::string target = archive_entry_symlink(entry) != nullptr ? archive_entry_symlink(entry) : "";
+            fs::path resolved = (relative.parent_path() / target).lexically_normal();
+            if (fs::path(target).is_absolute() || resolved.empty() || *resolved.begin() == "..") {
+                return fail(Errc::unsafe, what + ": entry \"" + name + "\" links to \"" + target + "\", outside the archive");
+            }
+            links[relative] = resolved;
             continue;
         }
         if (type != AE_IFREG || archive_entry_hardlink(entry) != nullptr) {

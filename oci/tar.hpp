@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 
 #include "oci/digest.hpp"
 
@@ -15,12 +16,17 @@ struct ExtractLimits {
     std::uint64_t max_entries = 1'000'000;
 };
 
-// Unpacks `archive` into the existing empty directory `dest`. Accepts regular files and
-// directories only and refuses, with Errc::unsafe, absolute names, ".." components, links,
-// devices and archives over the limits. Files are created with O_EXCL|O_NOFOLLOW, so nothing is
-// ever written outside `dest`.
-Result<void> extract_tree(const std::filesystem::path& archive, const std::filesystem::path& dest,
-                          const ExtractLimits& limits = {});
+// Symbolic links of an archive: the link's path -> its target, both relative to the root.
+using Symlinks = std::map<std::filesystem::path, std::filesystem::path>;
+
+// Unpacks `archive` into the existing empty directory `dest`. Creates regular files and
+// directories only; symbolic links are not created but returned, when their target stays
+// inside the archive (skopeo's docker-archives link "<id>/layer.tar" to "<diffID>.tar").
+// Refuses, with Errc::unsafe, absolute names, ".." components, links that leave the root,
+// hardlinks, devices and archives over the limits. Files are created with O_EXCL|O_NOFOLLOW
+// and no link is ever made, so nothing is written outside `dest`.
+Result<Symlinks> extract_tree(const std::filesystem::path& archive, const std::filesystem::path& dest,
+                              const ExtractLimits& limits = {});
 
 // Writes the files and directories under `dir` as a tar file at `archive` (replaced atomically):
 // names sorted, parents first, owner root, mtime 0, modes 0644/0755, so equal trees give equal bytes.

@@ -104,10 +104,10 @@ Result<OpenSource> open_source(const Location& from, const fs::path& store_root)
             open.temp.emplace(HOIST_TRY(TempDir::create(temp_directory())));
             fs::path tree = open.temp->path() / "tree";
             HOIST_TRY(make_directories(tree));
-            HOIST_TRY(oci::extract_tree(from.path, tree));
+            auto links = HOIST_TRY(oci::extract_tree(from.path, tree));
             open.layout = HOIST_TRY(oci::OciLayout::open(open.temp->path() / "layout", oci::OciLayout::Mode::create));
             open.source = open.layout.get();
-            auto images = HOIST_TRY(oci::import_docker_archive(tree, *open.layout));
+            auto images = HOIST_TRY(oci::import_docker_archive(tree, links, *open.layout));
             std::optional<Reference> wanted;
             if (from.name) {
                 wanted = HOIST_TRY(Reference::parse(*from.name));
@@ -244,10 +244,10 @@ Result<CopiedImage> copy(const Location& from, const Location& to, const fs::pat
 
 Result<std::vector<CopiedImage>> load(const fs::path& file, oci::Store& store) {
     auto temp = HOIST_TRY(TempDir::create(temp_directory()));
-    HOIST_TRY(oci::extract_tree(file, temp.path()));
+    auto links = HOIST_TRY(oci::extract_tree(file, temp.path()));
     std::vector<CopiedImage> loaded;
     if (oci::is_docker_archive(temp.path())) {
-        for (const auto& image : HOIST_TRY(oci::import_docker_archive(temp.path(), store.layout()))) {
+        for (const auto& image : HOIST_TRY(oci::import_docker_archive(temp.path(), links, store.layout()))) {
             for (const auto& tag : image.repo_tags) {
                 auto reference = HOIST_TRY(Reference::parse(tag));
                 HOIST_TRY(store.tag(image.manifest, reference));

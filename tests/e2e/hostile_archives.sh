@@ -20,6 +20,8 @@ with tarfile.open(path, "w", format=tarfile.PAX_FORMAT) as tar:
         add(work + "/absolute-evil")
     elif kind == "symlink":
         add("blobs", type=tarfile.SYMTYPE, linkname="/etc")
+    elif kind == "symlink-up":
+        add("d/layer.tar", type=tarfile.SYMTYPE, linkname="../../outside")
     elif kind == "hardlink":
         add("index.json", type=tarfile.LNKTYPE, linkname="../../etc/passwd")
     elif kind == "device":
@@ -31,15 +33,17 @@ PY
 }
 
 mkdir inner
-for kind in dotdot absolute symlink hardlink device docker-escape; do
+for kind in dotdot absolute symlink symlink-up hardlink device docker-escape; do
     make_tar "$kind.tar" "$kind"
 done
 expect_error 1 'hoist: load dotdot.tar: dotdot.tar: entry "../evil" leaves the archive root' \
     "$HOIST" load -i dotdot.tar
 expect_error 1 "hoist: load absolute.tar: absolute.tar: entry \"$work/absolute-evil\" has an absolute path" \
     "$HOIST" load -i absolute.tar
-expect_error 1 'hoist: load symlink.tar: symlink.tar: entry "blobs" is not a regular file or directory' \
+expect_error 1 'hoist: load symlink.tar: symlink.tar: entry "blobs" links to "/etc", outside the archive' \
     "$HOIST" load -i symlink.tar
+expect_error 1 'hoist: load symlink-up.tar: symlink-up.tar: entry "d/layer.tar" links to "../../outside", outside the archive' \
+    "$HOIST" load -i symlink-up.tar
 expect_error 1 'hoist: load hardlink.tar: hardlink.tar: entry "index.json" is not a regular file or directory' \
     "$HOIST" load -i hardlink.tar
 expect_error 1 'hoist: load device.tar: device.tar: entry "dev" is not a regular file or directory' \
