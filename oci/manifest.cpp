@@ -6,7 +6,7 @@ namespace hoist::oci {
 
 Result<std::optional<std::string>> parse_manifest_header(const json::Json& object, std::string_view what) {
     auto version = object.find("schemaVersion");
-    if (version == object.end() || !version->is_number_integer() || version->get<int>() != 2) {
+    if (version == object.end() || !version->is_number_integer() || version->get<std::int64_t>() != 2) {
         return fail(Errc::invalid_argument, std::string(what) + ": \"schemaVersion\" must be 2");
     }
     return json::optional_string(object, "mediaType", what);

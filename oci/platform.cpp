@@ -1,5 +1,7 @@
 #include "oci/platform.hpp"
 
+#include "oci/json.hpp"
+
 #include <sys/utsname.h>
 
 #include <algorithm>
@@ -151,42 +153,21 @@ nlohmann::json Platform::to_json() const {
 }
 
 Result<Platform> Platform::from_json(const nlohmann::json& j) {
-    auto bad = [](std::string_view key, std::string_view why) {
-        return fail(Errc::invalid_argument,
-                    "platform: \"" + std::string(key) + "\" " + std::string(why));
-    };
+    constexpr std::string_view what = "platform";
     if (!j.is_object()) {
         return fail(Errc::invalid_argument, "platform: must be a JSON object");
     }
     Platform p;
-    for (auto [key, field] : {std::pair{"os", &p.os}, {"architecture", &p.architecture}}) {
-        auto it = j.find(key);
-        if (it == j.end()) {
-            return bad(key, "is required");
-        }
-        if (!it->is_string()) {
-            return bad(key, "must be a string");
-        }
-        *field = it->get<std::string>();
-        if (field->empty()) {
-            return bad(key, "must not be empty");
+    p.os = HOIST_TRY(json::string_field(j, "os", what));
+    p.architecture = HOIST_TRY(json::string_field(j, "architecture", what));
+    for (auto [key, value] : {std::pair{"os", &p.os}, std::pair{"architecture", &p.architecture}}) {
+        if (value->empty()) {
+            return fail(Errc::invalid_argument, "platform: \"" + std::string(key) + "\" must not be empty");
         }
     }
-    for (auto [key, field] : {std::pair{"variant", &p.variant}, {"os.version", &p.os_version}}) {
-        if (auto it = j.find(key); it != j.end()) {
-            if (!it->is_string()) {
-                return bad(key, "must be a string");
-            }
-            *field = it->get<std::string>();
-        }
-    }
-    if (auto it = j.find("os.features"); it != j.end()) {
-        if (!it->is_array() ||
-            !std::ranges::all_of(*it, [](const nlohmann::json& f) { return f.is_string(); })) {
-            return bad("os.features", "must be an array of strings");
-        }
-        p.os_features = it->get<std::vector<std::string>>();
-    }
+    p.variant = HOIST_TRY(json::optional_string(j, "variant", what)).value_or("");
+    p.os_version = HOIST_TRY(json::optional_string(j, "os.version", what)).value_or("");
+    p.os_features = HOIST_TRY(json::string_array(j, "os.features", what));
     return p;
 }
 

@@ -172,11 +172,10 @@ TEST_CASE("Platform::from_json names the field that is wrong") {
     };
     const std::vector<Case> cases = {
         {json::array(), "platform: must be a JSON object"},
-        {json{{"architecture", "amd64"}}, R"(platform: "os" is required)"},
-        {json{{"os", "linux"}}, R"(platform: "architecture" is required)"},
+        {json{{"architecture", "amd64"}}, R"(platform: "os" is missing)"},
+        {json{{"os", "linux"}}, R"(platform: "architecture" is missing)"},
         {json{{"os", 1}, {"architecture", "amd64"}}, R"(platform: "os" must be a string)"},
-        {json{{"os", "linux"}, {"architecture", nullptr}},
-         R"(platform: "architecture" must be a string)"},
+        {json{{"os", "linux"}, {"architecture", nullptr}}, R"(platform: "architecture" is missing)"},
         {json{{"os", ""}, {"architecture", "amd64"}}, R"(platform: "os" must not be empty)"},
         {json{{"os", "linux"}, {"architecture", ""}},
          R"(platform: "architecture" must not be empty)"},
@@ -198,4 +197,11 @@ TEST_CASE("Platform::from_json names the field that is wrong") {
         CHECK(r.error().code() == Errc::invalid_argument);
         CHECK(r.error().what() == c.message);
     }
+}
+
+TEST_CASE("Platform::from_json reads a null variant or os.version as absent", "[platform]") {
+    auto p = Platform::from_json(json{{"os", "linux"}, {"architecture", "amd64"}, {"variant", nullptr}, {"os.version", nullptr}});
+    REQUIRE(p);
+    CHECK(p->variant.empty());
+    CHECK(p->os_version.empty());
 }
