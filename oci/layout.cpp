@@ -84,14 +84,18 @@ Result<std::unique_ptr<OciLayout>> OciLayout::open(const fs::path& dir, Mode mod
             HOIST_TRY(write_file_atomic(dir / "oci-layout", k_layout_file));
         }
     }
+    for (auto part : {"blobs", "index.json"}) {
+        if (!fs::exists(dir / part, ec)) {
+            return fail(Errc::not_found, dir.string() + ": not an OCI layout (no " + part + ")");
+        }
+    }
     auto layout_text = HOIST_TRY(read_file(dir / "oci-layout", 1 << 16));
     auto layout_json = HOIST_TRY(json::parse_object(layout_text, (dir / "oci-layout").string()));
     HOIST_TRY(json::string_field(layout_json, "imageLayoutVersion", (dir / "oci-layout").string()));
     if (mode == Mode::create) {
         HOIST_TRY(make_directories(dir / "blobs" / "sha256"));
     }
-    Fd blobs_fd = HOIST_TRY(
-        in_context(open_file(dir / "blobs", O_RDONLY | O_DIRECTORY), dir.string() + ": not an OCI layout"));
+    Fd blobs_fd = HOIST_TRY(open_file(dir / "blobs", O_RDONLY | O_DIRECTORY));
     auto session = HOIST_TRY(FileLock::acquire(blobs_fd.get(), FileLock::Mode::shared));
     auto layout = std::unique_ptr<OciLayout>(new OciLayout(dir, std::move(dir_fd), std::move(blobs_fd), std::move(session)));
     HOIST_TRY(layout->read_index());
@@ -195,8 +199,10 @@ Result<std::vector<Descriptor>> children_of(const Descriptor& node, std::string_
 }
 
 Result<GcResult> OciLayout::gc() {
+    // The index lock first: it makes this the only gc, so that the moment below in which a
+    // failed lock conversion has dropped our shared lock cannot be used by another gc.
+    auto locked = HOIST_TRY(FileLock::acquire(m_dir_fd.get(), FileLock::Mode::exclusive));
     if (::flock(m_blobs_fd.get(), LOCK_EX | LOCK_NB) != 0) {
-        // A failed conversion drops the shared lock; take it back.
         ::flock(m_blobs_fd.get(), LOCK_SH);
         return GcResult{.skipped = true};
     }
@@ -205,7 +211,6 @@ Result<GcResult> OciLayout::gc() {
         ~Relock() { ::flock(fd, LOCK_SH); }
     } relock{m_blobs_fd.get()};
 
-    auto locked = HOIST_TRY(FileLock::acquire(m_dir_fd.get(), FileLock::Mode::exclusive));
     std::set<Digest> reachable;
     std::vector<Descriptor> pending = HOIST_TRY(read_index()).manifests;
     while (!pending.empty()) {
@@ -226,13 +231,14 @@ Result<GcResult> OciLayout::gc() {
     for (const auto& algorithm_dir : fs::directory_iterator(m_dir / "blobs", ec)) {
         for (const auto& blob : fs::directory_iterator(algorithm_dir.path(), ec)) {
             auto digest = Digest::parse(algorithm_dir.path().filename().string() + ":" + blob.path().filename().string());
-            if (digest && reachable.contains(*digest)) {
+            std::error_code blob_ec;
+            if ((digest && reachable.contains(*digest)) || !blob.is_regular_file(blob_ec)) {
                 continue;
             }
-            auto size = blob.file_size(ec);
-            if (fs::remove(blob.path(), ec)) {
+            auto size = blob.file_size(blob_ec);
+            if (!blob_ec && fs::remove(blob.path(), blob_ec)) {
                 ++result.blobs_removed;
-                result.bytes_removed += ec ? 0 : size;
+                result.bytes_removed += size;
             }
         }
     }

@@ -19,10 +19,14 @@ Result<std::size_t> FileReader::read(std::span<char> buffer) {
 }
 
 Result<std::size_t> VerifyingReader::read(std::span<char> buffer) {
+    if (m_verified) {
+        return 0;
+    }
     auto n = HOIST_TRY(m_inner->read(buffer));
     m_hasher.update(buffer.data(), n);
     m_size += static_cast<std::int64_t>(n);
     if (n == 0 && !buffer.empty()) {
+        m_verified = true;
         auto digest = m_hasher.finish();
         if (digest != m_expected.digest || m_size != m_expected.size) {
             return std::unexpected(mismatch_error(m_expected, digest, m_size));

@@ -40,6 +40,7 @@ private:
     Descriptor m_expected;
     Hasher m_hasher;
     std::int64_t m_size = 0;
+    bool m_verified = false;  // the end was reached and checked
 };
 
 // The error for content that is not what `expected` describes.

@@ -97,6 +97,9 @@ Result<StoredImage> Store::find(std::string_view name) {
         if (found.size() > 1) {
             return fail(Errc::invalid_argument, "image ID " + std::string(name) + " is ambiguous");
         }
+        if (id.size() == 64) {
+            return fail(Errc::not_found, "no such image: " + std::string(name));
+        }
     }
     auto reference = HOIST_TRY(Reference::parse(name));
     for (const auto& image : images) {
