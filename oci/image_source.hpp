@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "oci/descriptor.hpp"
-#include "oci/reader.hpp"
+#include "oci/stream.hpp"
 
 namespace hoist::oci {
 

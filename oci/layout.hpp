@@ -23,9 +23,9 @@
 namespace hoist::oci {
 
 // Receives a blob as a stream and commits it under its digest.
-class BlobWriter {
+class BlobWriter final : public Writer {
 public:
-    Result<void> write(std::string_view bytes);
+    Result<void> write(std::string_view bytes) override;
     // Checks the content against `expected` (digest and size, when given), then renames it into
     // place. On any failure nothing is stored.
     Result<Descriptor> commit(std::string_view media_type, const std::optional<Descriptor>& expected = std::nullopt);

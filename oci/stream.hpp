@@ -1,4 +1,5 @@
-// Byte streams: the Reader interface, a file reader, and a reader that verifies a digest.
+// Byte streams: the Reader and Writer interfaces, a file reader, and a reader that verifies a
+// digest.
 #pragma once
 
 #include <cstddef>
@@ -15,6 +16,13 @@ public:
     virtual ~Reader() = default;
     // Reads up to buffer.size() bytes; 0 means the end.
     virtual Result<std::size_t> read(std::span<char> buffer) = 0;
+};
+
+class Writer {
+public:
+    virtual ~Writer() = default;
+    // Takes all of `bytes`.
+    virtual Result<void> write(std::string_view bytes) = 0;
 };
 
 class FileReader final : public Reader {

@@ -1,4 +1,4 @@
-#include "oci/reader.hpp"
+#include "oci/stream.hpp"
 
 #include <unistd.h>
 
