@@ -177,6 +177,34 @@ public:
         return {};
     }
 
+    // Copies the current entry of `in`, with its path normalised and its mtime clamped.
+    Result<void> copy_from(archive* in, archive_entry* entry, const LayerWriteOptions& options) {
+        std::string path = HOIST_TRY(normalise(archive_entry_pathname(entry)));
+        bool directory = archive_entry_filetype(entry) == AE_IFDIR;
+        archive_entry_set_pathname(entry, directory ? (path + "/").c_str() : path.c_str());
+        if (const char* target = archive_entry_hardlink(entry); target != nullptr) {
+            archive_entry_set_hardlink(entry, HOIST_TRY(normalise(target)).c_str());
+        }
+        if (options.clamp_mtime && archive_entry_mtime(entry) > *options.clamp_mtime) {
+            archive_entry_set_mtime(entry, *options.clamp_mtime, 0);
+        }
+        if (archive_write_header(m_archive.get(), entry) != ARCHIVE_OK) {
+            return failure("write " + path);
+        }
+        std::vector<char> buffer(1 << 20);
+        for (;;) {
+            la_ssize_t n = archive_read_data(in, buffer.data(), buffer.size());
+            if (n < 0) {
+                const char* message = archive_error_string(in);
+                return fail(Errc::invalid_argument, path + ": " + (message != nullptr ? message : "unreadable"));
+            }
+            if (n == 0) {
+                return {};
+            }
+            HOIST_TRY(write_data(std::string_view(buffer.data(), static_cast<std::size_t>(n)), path));
+        }
+    }
+
     Result<void> close() {
         if (archive_write_close(m_archive.get()) != ARCHIVE_OK) {
             return failure("finish the layer");
@@ -276,6 +304,33 @@ Result<void> write_layer(std::vector<LayerEntry> entries, Writer& out, const Lay
         HOIST_TRY(tar.add(*entry, path));
     }
     return tar.close();
+}
+
+Result<void> rewrite_layer(const fs::path& tar, Writer& out, const LayerWriteOptions& options) {
+    std::unique_ptr<archive, decltype(&archive_read_free)> in(archive_read_new(), archive_read_free);
+    archive_read_support_filter_all(in.get());
+    archive_read_support_format_tar(in.get());
+    archive_read_support_format_gnutar(in.get());
+    if (archive_read_open_filename(in.get(), tar.c_str(), 1 << 16) != ARCHIVE_OK) {
+        return fail(Errc::invalid_argument, "open " + tar.string() + ": " + archive_error_string(in.get()));
+    }
+    LayerTar layer(out);
+    HOIST_TRY(layer.open());
+    archive_entry* entry = nullptr;
+    for (;;) {
+        int status = archive_read_next_header(in.get(), &entry);
+        if (status == ARCHIVE_EOF) {
+            return layer.close();
+        }
+        if (status < ARCHIVE_WARN) {
+            return fail(Errc::invalid_argument, tar.string() + ": " + archive_error_string(in.get()));
+        }
+        // "./" names the root itself, which a layer does not carry.
+        if (std::string_view name = archive_entry_pathname(entry); name == "." || name == "./" || name == "/") {
+            continue;
+        }
+        HOIST_TRY(in_context(layer.copy_from(in.get(), entry, options), tar.string()));
+    }
 }
 
 Result<std::vector<LayerEntry>> scan_tree(const fs::path& root) {

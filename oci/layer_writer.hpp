@@ -51,6 +51,11 @@ struct LayerWriteOptions {
 // depend on the entries alone.
 Result<void> write_layer(std::vector<LayerEntry> entries, Writer& out, const LayerWriteOptions& options = {});
 
+// Copies the tar (plain or compressed) at `tar` to `out` entry by entry, in its own order, with
+// paths normalised (".." refused) and mtimes clamped: a root filesystem tar as a layer, owners
+// and devices kept without privileges.
+Result<void> rewrite_layer(const std::filesystem::path& tar, Writer& out, const LayerWriteOptions& options = {});
+
 // The entries of the tree at `root`, as write_layer wants them: types, modes, owners, mtimes,
 // xattrs and device numbers from lstat, symlinks unfollowed, and files with several names
 // written once and hardlinked after (in sorted order). Sockets are skipped.

@@ -209,3 +209,42 @@ TEST_CASE("scan_tree reads a tree with hardlinks, symlinks, fifos, modes and xat
     CHECK(read[1].content == "busybox");
     CHECK(read[3].hardlink == "bin/busybox");
 }
+
+TEST_CASE("rewrite_layer copies a root filesystem tar with paths normalised and mtimes clamped", "[layer_writer]") {
+    auto temp = TempDir::create(temp_directory(), "hoist-rewrite-test-").value();
+    StringWriter source;
+    REQUIRE(write_layer({{.path = "bin/busybox", .mode = 04755, .uid = 0, .mtime = 2000000000, .content = "bb"},
+                         {.path = "dev/null", .type = LayerEntry::Type::char_device, .dev_major = 1, .dev_minor = 3},
+                         {.path = "home/app", .type = LayerEntry::Type::directory, .uid = 1000}},
+                        source));
+    REQUIRE(write_file_atomic(temp.path() / "rootfs.tar", source.text));
+
+    StringWriter out;
+    REQUIRE(rewrite_layer(temp.path() / "rootfs.tar", out, {.clamp_mtime = 1700000000}));
+    auto read = read_tar(out.text);
+    CHECK(paths_of(read) == std::vector<std::string>{"bin/", "bin/busybox", "dev/", "dev/null", "home/", "home/app/"});
+    CHECK(read[1].mode == 04755);
+    CHECK(read[1].mtime == 1700000000);
+    CHECK(read[1].content == "bb");
+    CHECK(read[3].type == AE_IFCHR);
+    CHECK(read[5].uid == 1000);
+}
+
+TEST_CASE("rewrite_layer refuses an entry with ..", "[layer_writer]") {
+    auto temp = TempDir::create(temp_directory(), "hoist-rewrite-test-").value();
+    std::unique_ptr<archive, decltype(&archive_write_free)> tar(archive_write_new(), archive_write_free);
+    archive_write_set_format_pax_restricted(tar.get());
+    auto path = temp.path() / "evil.tar";
+    REQUIRE(archive_write_open_filename(tar.get(), path.c_str()) == ARCHIVE_OK);
+    std::unique_ptr<archive_entry, decltype(&archive_entry_free)> entry(archive_entry_new(), archive_entry_free);
+    archive_entry_set_pathname(entry.get(), "a/../../evil");
+    archive_entry_set_filetype(entry.get(), AE_IFREG);
+    archive_entry_set_size(entry.get(), 0);
+    REQUIRE(archive_write_header(tar.get(), entry.get()) == ARCHIVE_OK);
+    REQUIRE(archive_write_close(tar.get()) == ARCHIVE_OK);
+
+    StringWriter out;
+    auto rewritten = rewrite_layer(path, out);
+    REQUIRE_FALSE(rewritten);
+    CHECK(rewritten.error().what() == path.string() + ": layer entry \"a/../../evil\": \"..\" is not allowed");
+}
