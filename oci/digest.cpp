@@ -33,8 +33,8 @@ bool valid_algorithm(std::string_view text) {
 
 bool valid_encoded(std::string_view text) {
     return !text.empty() && std::ranges::all_of(text, [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-               c == '=' || c == '_' || c == '-';
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '=' || c == '_' ||
+               c == '-';
     });
 }
 
@@ -59,8 +59,8 @@ Result<Digest> Digest::parse(std::string_view text) {
     } else if (name == "sha512") {
         algorithm = DigestAlgorithm::sha512;
     } else {
-        return fail(Errc::unsupported, "unsupported digest algorithm \"" + std::string(name) + "\" in \"" +
-                                           std::string(text) + "\"");
+        return fail(Errc::unsupported,
+                    "unsupported digest algorithm \"" + std::string(name) + "\" in \"" + std::string(text) + "\"");
     }
     if (encoded.size() != hex_length(algorithm)) {
         return bad(std::string(name) + " needs " + std::to_string(hex_length(algorithm)) + " hex digits, not " +

@@ -98,7 +98,8 @@ Result<std::vector<ArchivedImage>> import_docker_archive(const fs::path& tree, c
     std::vector<ArchivedImage> images;
     for (std::size_t i = 0; i < entries.size(); ++i) {
         if (!entries[i].is_object()) {
-            return fail(Errc::invalid_argument, "docker-archive: manifest.json[" + std::to_string(i) + "] must be an object");
+            return fail(Errc::invalid_argument,
+                        "docker-archive: manifest.json[" + std::to_string(i) + "] must be an object");
         }
         images.push_back(HOIST_TRY(import_image(tree, links, entries[i], i, layout)));
     }
@@ -106,8 +107,8 @@ Result<std::vector<ArchivedImage>> import_docker_archive(const fs::path& tree, c
 }
 
 Result<void> export_docker_archive(OciLayout& layout, const std::vector<ArchivedImage>& images, const fs::path& file) {
-    auto work = HOIST_TRY(TempDir::create(file.parent_path().empty() ? fs::path(".") : file.parent_path(),
-                                          ".hoist-save-"));
+    auto work =
+        HOIST_TRY(TempDir::create(file.parent_path().empty() ? fs::path(".") : file.parent_path(), ".hoist-save-"));
     json::Json entries = json::Json::array();
     std::set<Digest> written;
     for (const auto& image : images) {
@@ -120,7 +121,8 @@ Result<void> export_docker_archive(OciLayout& layout, const std::vector<Archived
         auto config = HOIST_TRY(in_context(ImageConfig::parse(config_bytes), what));
         if (config.diff_ids.size() != manifest.layers.size()) {
             return fail(Errc::invalid_argument, what + ": the config lists " + std::to_string(config.diff_ids.size()) +
-                                                    " diffIDs for " + std::to_string(manifest.layers.size()) + " layers");
+                                                    " diffIDs for " + std::to_string(manifest.layers.size()) +
+                                                    " layers");
         }
         std::string config_name = manifest.config.digest.hex() + ".json";
         HOIST_TRY(write_file_atomic(work.path() / config_name, config_bytes));
@@ -136,8 +138,8 @@ Result<void> export_docker_archive(OciLayout& layout, const std::vector<Archived
             auto digest = HOIST_TRY(decompress_file(layout.blob_path(manifest.layers[i].digest), work.path() / name));
             if (digest != diff_id) {
                 return fail(Errc::digest_mismatch, what + ": layer " + manifest.layers[i].digest.to_string() +
-                                                       " unpacks to " + digest.to_string() +
-                                                       ", not to the diffID " + diff_id.to_string());
+                                                       " unpacks to " + digest.to_string() + ", not to the diffID " +
+                                                       diff_id.to_string());
             }
         }
         entries.push_back({{"Config", config_name}, {"RepoTags", image.repo_tags}, {"Layers", layer_names}});

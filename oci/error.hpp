@@ -78,11 +78,11 @@ inline void unwrap(Result<void>&&) {}
 #define HOIST_TRY(...) HOIST_TRY_IMPL(HOIST_TRY_CONCAT(hoist_try_, __COUNTER__), __VA_ARGS__)
 #define HOIST_TRY_CONCAT(a, b) HOIST_TRY_CONCAT2(a, b)
 #define HOIST_TRY_CONCAT2(a, b) a##b
-#define HOIST_TRY_IMPL(var, ...)                                \
-    ({                                                          \
-        auto var = (__VA_ARGS__);                               \
-        if (!var) {                                             \
-            return std::unexpected(std::move(var).error());     \
-        }                                                       \
-        ::hoist::detail::unwrap(std::move(var));                \
+#define HOIST_TRY_IMPL(var, ...)                            \
+    ({                                                      \
+        auto var = (__VA_ARGS__);                           \
+        if (!var) {                                         \
+            return std::unexpected(std::move(var).error()); \
+        }                                                   \
+        ::hoist::detail::unwrap(std::move(var));            \
     })

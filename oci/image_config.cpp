@@ -96,7 +96,8 @@ Result<ImageConfig> ImageConfig::parse(std::string_view bytes) {
     }
     auto history = HOIST_TRY(json::object_array(object, "history", k_what));
     for (std::size_t i = 0; i < history.size(); ++i) {
-        image.history.push_back(HOIST_TRY(parse_history(history[i], "image config: history[" + std::to_string(i) + "]")));
+        image.history.push_back(
+            HOIST_TRY(parse_history(history[i], "image config: history[" + std::to_string(i) + "]")));
     }
     return image;
 }

@@ -103,7 +103,8 @@ public:
 
     Result<void> add(const LayerEntry& e, const std::string& path) {
         std::unique_ptr<archive_entry, EntryFree> entry(archive_entry_new());
-        archive_entry_set_pathname(entry.get(), e.type == LayerEntry::Type::directory ? (path + "/").c_str() : path.c_str());
+        archive_entry_set_pathname(entry.get(),
+                                   e.type == LayerEntry::Type::directory ? (path + "/").c_str() : path.c_str());
         archive_entry_set_filetype(entry.get(), file_type(e.type));
         archive_entry_set_perm(entry.get(), e.mode & 07777);
         archive_entry_set_uid(entry.get(), e.uid);
@@ -163,7 +164,8 @@ public:
         std::vector<char> buffer(1 << 20);
         std::int64_t left = size;
         while (left > 0) {
-            ssize_t n = ::read(content->get(), buffer.data(), static_cast<std::size_t>(std::min<std::int64_t>(left, buffer.size())));
+            ssize_t n = ::read(content->get(), buffer.data(),
+                               static_cast<std::size_t>(std::min<std::int64_t>(left, buffer.size())));
             if (n < 0 && errno == EINTR) {
                 continue;
             }

@@ -25,7 +25,7 @@ struct LayerEntry {
     std::uint32_t gid = 0;
     std::string uname;
     std::string gname;
-    std::int64_t mtime = 0;  // seconds since the epoch
+    std::int64_t mtime = 0;   // seconds since the epoch
     std::string link_target;  // a symlink's text, or the layer path a hardlink points at
     std::uint32_t dev_major = 0;
     std::uint32_t dev_minor = 0;

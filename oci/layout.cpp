@@ -97,7 +97,8 @@ Result<std::unique_ptr<OciLayout>> OciLayout::open(const fs::path& dir, Mode mod
     }
     Fd blobs_fd = HOIST_TRY(open_file(dir / "blobs", O_RDONLY | O_DIRECTORY));
     auto session = HOIST_TRY(FileLock::acquire(blobs_fd.get(), FileLock::Mode::shared));
-    auto layout = std::unique_ptr<OciLayout>(new OciLayout(dir, std::move(dir_fd), std::move(blobs_fd), std::move(session)));
+    auto layout =
+        std::unique_ptr<OciLayout>(new OciLayout(dir, std::move(dir_fd), std::move(blobs_fd), std::move(session)));
     HOIST_TRY(layout->read_index());
     return layout;
 }
@@ -230,7 +231,8 @@ Result<GcResult> OciLayout::gc() {
     std::error_code ec;
     for (const auto& algorithm_dir : fs::directory_iterator(m_dir / "blobs", ec)) {
         for (const auto& blob : fs::directory_iterator(algorithm_dir.path(), ec)) {
-            auto digest = Digest::parse(algorithm_dir.path().filename().string() + ":" + blob.path().filename().string());
+            auto digest =
+                Digest::parse(algorithm_dir.path().filename().string() + ":" + blob.path().filename().string());
             std::error_code blob_ec;
             if ((digest && reachable.contains(*digest)) || !blob.is_regular_file(blob_ec)) {
                 continue;
@@ -260,9 +262,9 @@ Result<Descriptor> OciLayout::resolve(const std::optional<std::string>& name) {
     }
     auto index = HOIST_TRY(read_index());
     if (index.manifests.size() != 1) {
-        return fail(index.manifests.empty() ? Errc::not_found : Errc::invalid_argument,
-                    m_dir.string() + " holds " + std::to_string(index.manifests.size()) +
-                        " images; name the one to use");
+        return fail(
+            index.manifests.empty() ? Errc::not_found : Errc::invalid_argument,
+            m_dir.string() + " holds " + std::to_string(index.manifests.size()) + " images; name the one to use");
     }
     return index.manifests.front();
 }

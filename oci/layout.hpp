@@ -99,11 +99,14 @@ private:
                                     const std::optional<Descriptor>& expected);
 
     OciLayout(std::filesystem::path dir, Fd dir_fd, Fd blobs_fd, FileLock session)
-        : m_dir(std::move(dir)), m_dir_fd(std::move(dir_fd)), m_blobs_fd(std::move(blobs_fd)), m_session(std::move(session)) {}
+        : m_dir(std::move(dir)),
+          m_dir_fd(std::move(dir_fd)),
+          m_blobs_fd(std::move(blobs_fd)),
+          m_session(std::move(session)) {}
 
     std::filesystem::path m_dir;
-    Fd m_dir_fd;      // locked exclusively while index.json is edited
-    Fd m_blobs_fd;    // locked shared for this object's lifetime, exclusively by gc
+    Fd m_dir_fd;    // locked exclusively while index.json is edited
+    Fd m_blobs_fd;  // locked shared for this object's lifetime, exclusively by gc
     FileLock m_session;
 };
 

@@ -13,7 +13,8 @@ inline constexpr std::string_view oci_empty = "application/vnd.oci.empty.v1+json
 inline constexpr std::string_view oci_layer = "application/vnd.oci.image.layer.v1.tar";
 inline constexpr std::string_view oci_layer_gzip = "application/vnd.oci.image.layer.v1.tar+gzip";
 inline constexpr std::string_view oci_layer_zstd = "application/vnd.oci.image.layer.v1.tar+zstd";
-inline constexpr std::string_view oci_layer_nondistributable = "application/vnd.oci.image.layer.nondistributable.v1.tar";
+inline constexpr std::string_view oci_layer_nondistributable =
+    "application/vnd.oci.image.layer.nondistributable.v1.tar";
 inline constexpr std::string_view oci_layer_nondistributable_gzip =
     "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip";
 inline constexpr std::string_view oci_layer_nondistributable_zstd =

@@ -11,8 +11,7 @@ namespace hoist::oci {
 namespace {
 
 std::string lower(std::string text) {
-    std::ranges::transform(text, text.begin(),
-                           [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; });
+    std::ranges::transform(text, text.begin(), [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; });
     return text;
 }
 
@@ -25,9 +24,8 @@ std::string part_error(std::string_view name, std::string_view part) {
     if (std::ranges::any_of(part, [](char c) { return c >= 'A' && c <= 'Z'; })) {
         return quoted + " must be lower case";
     }
-    bool ok = std::ranges::all_of(part, [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-    });
+    bool ok = std::ranges::all_of(
+        part, [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'; });
     return ok ? "" : quoted + " may contain only a-z, 0-9, '_' and '-'";
 }
 
@@ -35,8 +33,7 @@ std::string part_error(std::string_view name, std::string_view part) {
 
 Result<Platform> Platform::parse(std::string_view text) {
     auto bad = [&](std::string_view why) {
-        return fail(Errc::invalid_argument,
-                    "invalid platform \"" + std::string(text) + "\": " + std::string(why));
+        return fail(Errc::invalid_argument, "invalid platform \"" + std::string(text) + "\": " + std::string(why));
     };
     std::vector<std::string_view> parts;
     for (std::size_t start = 0;;) {
@@ -112,8 +109,7 @@ Platform Platform::normalized() const {
 bool Platform::matches(const Platform& wanted) const {
     Platform have = normalized();
     Platform want = wanted.normalized();
-    return have.os == want.os && have.architecture == want.architecture &&
-           have.variant == want.variant &&
+    return have.os == want.os && have.architecture == want.architecture && have.variant == want.variant &&
            (want.os_version.empty() || have.os_version == want.os_version);
 }
 
@@ -126,8 +122,7 @@ Platform Platform::host() {
     std::string machine = names.machine;
     // 32-bit kernels report the ARM revision and x86 generation in the machine name
     // ("armv7l", "i686"); the image spec spells these arm/v7 and 386.
-    if (machine.starts_with("armv") && machine.size() > 4 && machine[4] >= '0' &&
-        machine[4] <= '9') {
+    if (machine.starts_with("armv") && machine.size() > 4 && machine[4] >= '0' && machine[4] <= '9') {
         p.architecture = "arm";
         p.variant = std::string("v") + machine[4];
     } else if (machine.size() == 4 && machine[0] == 'i' && machine.ends_with("86")) {

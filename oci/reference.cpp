@@ -35,8 +35,7 @@ bool has_upper(std::string_view text) {
 
 // Docker refuses a bare image ID as a name, so that "docker pull <id>" cannot mean a repository.
 bool is_image_id(std::string_view text) {
-    return text.size() == 64 &&
-           std::ranges::all_of(text, [](char c) { return is_digit(c) || (c >= 'a' && c <= 'f'); });
+    return text.size() == 64 && std::ranges::all_of(text, [](char c) { return is_digit(c) || (c >= 'a' && c <= 'f'); });
 }
 
 std::string quoted(std::string_view text) {
@@ -74,9 +73,8 @@ bool valid_path_component(std::string_view component) {
 std::optional<std::string> path_error(std::string_view path) {
     // A character the grammar never allows in a path means the text as a whole was misread
     // (a stray ':' or '@'), so that gets the general message rather than a component's.
-    if (!std::ranges::all_of(path, [](char c) {
-            return is_lower_alnum(c) || c == '/' || c == '.' || c == '_' || c == '-';
-        })) {
+    if (!std::ranges::all_of(
+            path, [](char c) { return is_lower_alnum(c) || c == '/' || c == '.' || c == '_' || c == '-'; })) {
         return "invalid reference format";
     }
     std::size_t start = 0;
@@ -108,13 +106,10 @@ std::optional<std::string> domain_error(std::string_view domain) {
     std::string_view port;
     if (domain.starts_with('[')) {
         std::size_t close = domain.find(']');
-        std::string_view address =
-            domain.substr(1, close == std::string_view::npos ? 0 : close - 1);
-        bool ok =
-            close != std::string_view::npos && !address.empty() &&
-            std::ranges::all_of(address, [](char c) {
-                return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':';
-            });
+        std::string_view address = domain.substr(1, close == std::string_view::npos ? 0 : close - 1);
+        bool ok = close != std::string_view::npos && !address.empty() && std::ranges::all_of(address, [](char c) {
+                      return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':';
+                  });
         if (!ok) {
             return "invalid domain " + quoted(domain) + ": want [ipv6-address]";
         }
@@ -135,8 +130,7 @@ std::optional<std::string> domain_error(std::string_view domain) {
         }
         port = domain.substr(colon);
     }
-    if (!port.empty() &&
-        (port.size() == 1 || port[0] != ':' || !std::ranges::all_of(port.substr(1), is_digit))) {
+    if (!port.empty() && (port.size() == 1 || port[0] != ':' || !std::ranges::all_of(port.substr(1), is_digit))) {
         return "invalid domain " + quoted(domain) + ": the port must be decimal digits";
     }
     return std::nullopt;
@@ -215,8 +209,7 @@ bool Reference::valid_tag(std::string_view tag) {
 
 Result<Reference> Reference::parse_text(std::string_view text, bool repository_only) {
     auto bad = [&](std::string_view why) {
-        return fail(Errc::invalid_argument,
-                    "invalid reference " + quoted(text) + ": " + std::string(why));
+        return fail(Errc::invalid_argument, "invalid reference " + quoted(text) + ": " + std::string(why));
     };
     if (text.empty()) {
         return bad("empty");
@@ -237,8 +230,7 @@ Result<Reference> Reference::parse_text(std::string_view text, bool repository_o
     std::optional<std::string_view> tag;
     std::size_t colon = name.rfind(':');
     std::size_t last_slash = name.rfind('/');
-    if (colon != std::string_view::npos &&
-        (last_slash == std::string_view::npos || last_slash < colon)) {
+    if (colon != std::string_view::npos && (last_slash == std::string_view::npos || last_slash < colon)) {
         tag = name.substr(colon + 1);
         name = name.substr(0, colon);
     }
@@ -256,8 +248,7 @@ Result<Reference> Reference::parse_text(std::string_view text, bool repository_o
     std::size_t slash = name.find('/');
     if (slash != std::string_view::npos) {
         std::string_view first = name.substr(0, slash);
-        if (first.find_first_of(".:") != std::string_view::npos || first == "localhost" ||
-            has_upper(first)) {
+        if (first.find_first_of(".:") != std::string_view::npos || first == "localhost" || has_upper(first)) {
             domain = first;
             path = name.substr(slash + 1);
         }
@@ -288,8 +279,7 @@ Result<Reference> Reference::parse_text(std::string_view text, bool repository_o
     if (digest_text) {
         auto digest = Digest::parse(*digest_text);
         if (!digest) {
-            return std::unexpected(
-                std::move(digest.error()).wrap("invalid reference " + quoted(text)));
+            return std::unexpected(std::move(digest.error()).wrap("invalid reference " + quoted(text)));
         }
         reference.m_digest = std::move(*digest);
     }

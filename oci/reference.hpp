@@ -13,7 +13,7 @@
 namespace hoist::oci {
 
 class Reference {
-  public:
+public:
     // Parses `text` as docker does:
     //   alpine             -> docker.io/library/alpine:latest
     //   user/app           -> docker.io/user/app:latest
@@ -57,10 +57,9 @@ class Reference {
 
     bool operator==(const Reference&) const = default;
 
-  private:
+private:
     static Result<Reference> parse_text(std::string_view text, bool repository_only);
-    Reference(std::string domain, std::string path)
-        : m_domain(std::move(domain)), m_path(std::move(path)) {}
+    Reference(std::string domain, std::string path) : m_domain(std::move(domain)), m_path(std::move(path)) {}
 
     std::string m_domain;
     std::string m_path;

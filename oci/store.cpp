@@ -46,7 +46,8 @@ Result<Store> Store::open(const fs::path& root) {
 }
 
 Result<StoredImage> Store::describe(const Descriptor& entry) {
-    StoredImage image{.name = std::nullopt, .target = entry, .id = entry.digest, .created = std::nullopt, .size = entry.size};
+    StoredImage image{
+        .name = std::nullopt, .target = entry, .id = entry.digest, .created = std::nullopt, .size = entry.size};
     if (auto name = entry.annotations.find(std::string(k_ref_name_annotation)); name != entry.annotations.end()) {
         image.name = HOIST_TRY(in_context(Reference::parse(name->second), "image store"));
     }

@@ -21,7 +21,7 @@ struct StoredImage {
     Descriptor target;              // the manifest or index
     Digest id;                      // docker's image ID: the config digest (an index's own digest)
     std::optional<std::string> created;
-    std::int64_t size = 0;          // manifest, config and layers as stored
+    std::int64_t size = 0;  // manifest, config and layers as stored
 };
 
 class Store {

@@ -18,6 +18,10 @@ Result<std::size_t> FileReader::read(std::span<char> buffer) {
     }
 }
 
+Result<void> FileWriter::write(std::string_view bytes) {
+    return write_all(m_fd.get(), bytes, m_name);
+}
+
 Result<std::size_t> VerifyingReader::read(std::span<char> buffer) {
     if (m_verified) {
         return 0;

@@ -1,5 +1,5 @@
-// Byte streams: the Reader and Writer interfaces, a file reader, and a reader that verifies a
-// digest.
+// Byte streams: the Reader and Writer interfaces, a file reader and writer, and a reader that
+// verifies a digest.
 #pragma once
 
 #include <cstddef>
@@ -29,6 +29,17 @@ class FileReader final : public Reader {
 public:
     FileReader(Fd fd, std::string name) : m_fd(std::move(fd)), m_name(std::move(name)) {}
     Result<std::size_t> read(std::span<char> buffer) override;
+
+private:
+    Fd m_fd;
+    std::string m_name;  // for error messages
+};
+
+// Writes to an open file, retrying short writes and EINTR.
+class FileWriter final : public Writer {
+public:
+    FileWriter(Fd fd, std::string name) : m_fd(std::move(fd)), m_name(std::move(name)) {}
+    Result<void> write(std::string_view bytes) override;
 
 private:
     Fd m_fd;

@@ -126,7 +126,8 @@ Result<Symlinks> extract_tree(const fs::path& archive_path, const fs::path& dest
             std::string target = archive_entry_symlink(entry) != nullptr ? archive_entry_symlink(entry) : "";
             fs::path resolved = (relative.parent_path() / target).lexically_normal();
             if (fs::path(target).is_absolute() || resolved.empty() || *resolved.begin() == "..") {
-                return fail(Errc::unsafe, what + ": entry \"" + name + "\" links to \"" + target + "\", outside the archive");
+                return fail(Errc::unsafe,
+                            what + ": entry \"" + name + "\" links to \"" + target + "\", outside the archive");
             }
             links[relative] = resolved;
             continue;
@@ -153,7 +154,8 @@ Result<void> write_tree(const fs::path& dir, const fs::path& archive_path) {
     // Sorting the generic strings puts every directory right before its contents.
     std::ranges::sort(paths, {}, [](const fs::path& p) { return p.generic_string(); });
 
-    fs::path temp = archive_path.parent_path() / ("." + archive_path.filename().string() + ".tmp-" + std::to_string(::getpid()));
+    fs::path temp =
+        archive_path.parent_path() / ("." + archive_path.filename().string() + ".tmp-" + std::to_string(::getpid()));
     WriteArchive out(archive_write_new());
     archive_write_set_format_pax_restricted(out.get());
     if (archive_write_open_filename(out.get(), temp.c_str()) != ARCHIVE_OK) {

@@ -112,8 +112,8 @@ Result<OpenSource> open_source(const Location& from, const fs::path& store_root)
             if (from.name) {
                 wanted = HOIST_TRY(Reference::parse(*from.name));
             } else if (images.size() != 1) {
-                return fail(Errc::invalid_argument, "the archive holds " + std::to_string(images.size()) +
-                                                        " images; name the one to use");
+                return fail(Errc::invalid_argument,
+                            "the archive holds " + std::to_string(images.size()) + " images; name the one to use");
             }
             for (const auto& image : images) {
                 for (const auto& tag : image.repo_tags) {
@@ -260,8 +260,8 @@ Result<std::vector<CopiedImage>> load(const fs::path& file, oci::Store& store) {
         }
         return loaded;
     }
-    auto layout = HOIST_TRY(in_context(oci::OciLayout::open(temp.path()),
-                                       file.string() + ": neither a docker-archive nor an oci-archive"));
+    auto layout = HOIST_TRY(
+        in_context(oci::OciLayout::open(temp.path()), file.string() + ": neither a docker-archive nor an oci-archive"));
     for (const auto& entry : HOIST_TRY(layout->read_index()).manifests) {
         HOIST_TRY(oci::copy_image(*layout, entry, store.layout()));
         auto name = entry_name(entry);

@@ -27,8 +27,8 @@ struct Location {
 };
 
 struct CopiedImage {
-    oci::Descriptor manifest;                        // what was written
-    std::optional<std::string> name;                 // the name it was written under
+    oci::Descriptor manifest;         // what was written
+    std::optional<std::string> name;  // the name it was written under
 };
 
 // Copies the image at `from`, with everything it references, to `to`. The local store is at

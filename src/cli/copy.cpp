@@ -10,8 +10,10 @@ namespace hoist::cli {
 void add_copy_command(CLI::App& app, Context& context) {
     auto* command = app.add_subcommand("copy", "Copy an image between the store, OCI layouts and archives");
     auto ends = std::make_shared<std::pair<std::string, std::string>>();
-    command->add_option("SOURCE", ends->first, "local:NAME, oci:DIR[:NAME], oci-archive:FILE[:NAME], "
-                                               "docker-archive:FILE[:NAME]")
+    command
+        ->add_option("SOURCE", ends->first,
+                     "local:NAME, oci:DIR[:NAME], oci-archive:FILE[:NAME], "
+                     "docker-archive:FILE[:NAME]")
         ->required();
     command->add_option("DESTINATION", ends->second, "as SOURCE")->required();
     command->callback([&context, ends] {

@@ -35,9 +35,9 @@ std::string human_age(const std::optional<std::string>& created) {
         long long seconds;
         const char* name;
     };
-    static constexpr Unit k_steps[] = {{365 * 86400LL, "year"}, {30 * 86400LL, "month"}, {7 * 86400LL, "week"},
-                                       {86400, "day"},          {3600, "hour"},          {60, "minute"},
-                                       {1, "second"}};
+    static constexpr Unit k_steps[] = {
+        {365 * 86400LL, "year"}, {30 * 86400LL, "month"}, {7 * 86400LL, "week"}, {86400, "day"},
+        {3600, "hour"},          {60, "minute"},          {1, "second"}};
     for (const auto& step : k_steps) {
         long long count = seconds / step.seconds;
         if (count >= 2) {

@@ -15,16 +15,19 @@ void add_inspect_command(CLI::App& app, Context& context) {
         bool config = false;
     };
     auto options = std::make_shared<Options>();
-    command->add_option("IMAGE", options->image, "local:NAME, oci:DIR[:NAME], oci-archive:FILE[:NAME], "
-                                                 "docker-archive:FILE[:NAME]")
+    command
+        ->add_option("IMAGE", options->image,
+                     "local:NAME, oci:DIR[:NAME], oci-archive:FILE[:NAME], "
+                     "docker-archive:FILE[:NAME]")
         ->required();
     auto* raw = command->add_flag("--raw", options->raw, "Print the manifest (or index) as stored");
     command->add_flag("--config", options->config, "Print the image config")->excludes(raw);
     command->callback([&context, options] {
         auto text = [&]() -> Result<std::string> {
             auto location = HOIST_TRY(Location::parse(options->image));
-            auto view = options->raw ? InspectView::raw_manifest
-                                     : options->config ? InspectView::config : InspectView::summary;
+            auto view = options->raw      ? InspectView::raw_manifest
+                        : options->config ? InspectView::config
+                                          : InspectView::summary;
             return inspect(location, view, context.root);
         }();
         if (!text) {

@@ -18,11 +18,9 @@ namespace media_type = hoist::oci::media_type;
 
 namespace {
 
-const std::string k_empty_digest =
-    "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+const std::string k_empty_digest = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 // "abc" and its base64.
-const std::string k_abc_digest =
-    "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+const std::string k_abc_digest = "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
 const std::string k_abc_base64 = "YWJj";
 
 // A descriptor with every image-spec 1.1 field set.
@@ -33,8 +31,7 @@ json full_json() {
         {"size", 3},
         {"urls", {"https://example.com/a", "https://mirror.example.com/a"}},
         {"annotations",
-         {{"org.opencontainers.image.ref.name", "v1"},
-          {"org.opencontainers.image.created", "2024-01-02T03:04:05Z"}}},
+         {{"org.opencontainers.image.ref.name", "v1"}, {"org.opencontainers.image.created", "2024-01-02T03:04:05Z"}}},
         {"data", k_abc_base64},
         {"artifactType", "application/vnd.example.sbom.v1+json"},
         {"platform",
@@ -75,12 +72,10 @@ TEST_CASE("Descriptor::from_json reads every image-spec 1.1 field") {
     CHECK(d.media_type == media_type::oci_manifest);
     CHECK(d.digest.to_string() == k_abc_digest);
     CHECK(d.size == 3);
-    CHECK(d.urls ==
-          std::vector<std::string>{"https://example.com/a", "https://mirror.example.com/a"});
+    CHECK(d.urls == std::vector<std::string>{"https://example.com/a", "https://mirror.example.com/a"});
     CHECK(d.annotations ==
-          hoist::oci::json::StringMap{
-              {std::string(hoist::oci::k_ref_name_annotation), "v1"},
-              {std::string(hoist::oci::k_created_annotation), "2024-01-02T03:04:05Z"}});
+          hoist::oci::json::StringMap{{std::string(hoist::oci::k_ref_name_annotation), "v1"},
+                                      {std::string(hoist::oci::k_created_annotation), "2024-01-02T03:04:05Z"}});
     CHECK(d.data == k_abc_base64);
     CHECK(d.artifact_type == "application/vnd.example.sbom.v1+json");
     REQUIRE(d.platform);
@@ -107,8 +102,7 @@ TEST_CASE("Descriptor::from_json leaves optional fields empty when absent or nul
 }
 
 TEST_CASE("Descriptor::from_json ignores fields it does not know") {
-    Descriptor d =
-        Descriptor::from_json(with(minimal_json(), "x-vendor", {{"a", 1}}), "descriptor").value();
+    Descriptor d = Descriptor::from_json(with(minimal_json(), "x-vendor", {{"a", 1}}), "descriptor").value();
     CHECK(d.to_json() == minimal_json());
 }
 
@@ -148,22 +142,17 @@ TEST_CASE("Descriptor::from_json rejects missing and ill-typed fields with the r
          R"(descriptor: "mediaType" is missing)"},
         {"numeric mediaType", with(minimal_json(), "mediaType", 1), Errc::invalid_argument,
          R"(descriptor: "mediaType" must be a string)"},
-        {"no digest", without(minimal_json(), "digest"), Errc::invalid_argument,
-         R"(descriptor: "digest" is missing)"},
-        {"array digest", with(minimal_json(), "digest", json::array({k_empty_digest})),
-         Errc::invalid_argument, R"(descriptor: "digest" must be a string)"},
+        {"no digest", without(minimal_json(), "digest"), Errc::invalid_argument, R"(descriptor: "digest" is missing)"},
+        {"array digest", with(minimal_json(), "digest", json::array({k_empty_digest})), Errc::invalid_argument,
+         R"(descriptor: "digest" must be a string)"},
         {"short digest", with(minimal_json(), "digest", "sha256:abc"), Errc::invalid_argument,
          R"(descriptor: invalid digest "sha256:abc": sha256 needs 64 hex digits, not 3)"},
-        {"bare hex digest", with(minimal_json(), "digest", k_empty_digest.substr(7)),
-         Errc::invalid_argument,
+        {"bare hex digest", with(minimal_json(), "digest", k_empty_digest.substr(7)), Errc::invalid_argument,
          "descriptor: invalid digest \"" + k_empty_digest.substr(7) +
              "\": missing algorithm prefix (want sha256:<hex>)"},
-        {"md5 digest", with(minimal_json(), "digest", "md5:" + std::string(32, '0')),
-         Errc::unsupported,
-         "descriptor: unsupported digest algorithm \"md5\" in \"md5:" + std::string(32, '0') +
-             "\""},
-        {"no size", without(minimal_json(), "size"), Errc::invalid_argument,
-         R"(descriptor: "size" is missing)"},
+        {"md5 digest", with(minimal_json(), "digest", "md5:" + std::string(32, '0')), Errc::unsupported,
+         "descriptor: unsupported digest algorithm \"md5\" in \"md5:" + std::string(32, '0') + "\""},
+        {"no size", without(minimal_json(), "size"), Errc::invalid_argument, R"(descriptor: "size" is missing)"},
         {"null size", with(minimal_json(), "size", nullptr), Errc::invalid_argument,
          R"(descriptor: "size" is missing)"},
         {"negative size", with(minimal_json(), "size", -1), Errc::invalid_argument,
@@ -176,27 +165,26 @@ TEST_CASE("Descriptor::from_json rejects missing and ill-typed fields with the r
          R"(descriptor: "size" must be a non-negative integer)"},
         {"boolean size", with(minimal_json(), "size", false), Errc::invalid_argument,
          R"(descriptor: "size" must be a non-negative integer)"},
-        {"size beyond int64", with(minimal_json(), "size", 18446744073709551615ULL),
-         Errc::invalid_argument, R"(descriptor: "size" must be a non-negative integer)"},
-        {"urls not an array", with(minimal_json(), "urls", "https://example.com"),
-         Errc::invalid_argument, R"(descriptor: "urls" must be an array of strings)"},
-        {"urls with a number", with(minimal_json(), "urls", {"https://example.com", 1}),
-         Errc::invalid_argument, R"(descriptor: "urls" must be an array of strings)"},
-        {"annotations an array", with(minimal_json(), "annotations", json::array()),
-         Errc::invalid_argument, R"(descriptor: "annotations" must be an object of strings)"},
-        {"annotation not a string", with(minimal_json(), "annotations", {{"a", 1}}),
-         Errc::invalid_argument, R"(descriptor: "annotations" must be an object of strings)"},
+        {"size beyond int64", with(minimal_json(), "size", 18446744073709551615ULL), Errc::invalid_argument,
+         R"(descriptor: "size" must be a non-negative integer)"},
+        {"urls not an array", with(minimal_json(), "urls", "https://example.com"), Errc::invalid_argument,
+         R"(descriptor: "urls" must be an array of strings)"},
+        {"urls with a number", with(minimal_json(), "urls", {"https://example.com", 1}), Errc::invalid_argument,
+         R"(descriptor: "urls" must be an array of strings)"},
+        {"annotations an array", with(minimal_json(), "annotations", json::array()), Errc::invalid_argument,
+         R"(descriptor: "annotations" must be an object of strings)"},
+        {"annotation not a string", with(minimal_json(), "annotations", {{"a", 1}}), Errc::invalid_argument,
+         R"(descriptor: "annotations" must be an object of strings)"},
         {"numeric data", with(minimal_json(), "data", 0), Errc::invalid_argument,
          R"(descriptor: "data" must be a string)"},
-        {"object artifactType", with(minimal_json(), "artifactType", json::object()),
-         Errc::invalid_argument, R"(descriptor: "artifactType" must be a string)"},
+        {"object artifactType", with(minimal_json(), "artifactType", json::object()), Errc::invalid_argument,
+         R"(descriptor: "artifactType" must be a string)"},
         {"string platform", with(minimal_json(), "platform", "linux/amd64"), Errc::invalid_argument,
          "descriptor: platform: must be a JSON object"},
-        {"platform without os", with(minimal_json(), "platform", {{"architecture", "amd64"}}),
-         Errc::invalid_argument, R"(descriptor: platform: "os" is missing)"},
+        {"platform without os", with(minimal_json(), "platform", {{"architecture", "amd64"}}), Errc::invalid_argument,
+         R"(descriptor: platform: "os" is missing)"},
         {"platform with numeric variant",
-         with(minimal_json(), "platform",
-              {{"architecture", "arm"}, {"os", "linux"}, {"variant", 7}}),
+         with(minimal_json(), "platform", {{"architecture", "arm"}, {"os", "linux"}, {"variant", 7}}),
          Errc::invalid_argument, R"(descriptor: platform: "variant" must be a string)"},
     };
     for (const ErrorCase& c : cases) {
@@ -209,8 +197,7 @@ TEST_CASE("Descriptor::from_json rejects missing and ill-typed fields with the r
 }
 
 TEST_CASE("Descriptor::from_json reads the largest size JSON allows") {
-    auto d =
-        Descriptor::from_json(with(minimal_json(), "size", 9223372036854775807LL), "descriptor");
+    auto d = Descriptor::from_json(with(minimal_json(), "size", 9223372036854775807LL), "descriptor");
     REQUIRE(d);
     CHECK(d->size == 9223372036854775807LL);
 }
@@ -228,12 +215,9 @@ TEST_CASE("Descriptor::from_json accepts embedded data that is the described con
         DigestAlgorithm algorithm;
     };
     const std::vector<Case> cases = {
-        {"", "", DigestAlgorithm::sha256},
-        {"a", "YQ==", DigestAlgorithm::sha256},
-        {"ab", "YWI=", DigestAlgorithm::sha256},
-        {"abc", "YWJj", DigestAlgorithm::sha256},
-        {"{}", "e30=", DigestAlgorithm::sha256},
-        {std::string("\0\xff\x10", 3), "AP8Q", DigestAlgorithm::sha256},
+        {"", "", DigestAlgorithm::sha256},        {"a", "YQ==", DigestAlgorithm::sha256},
+        {"ab", "YWI=", DigestAlgorithm::sha256},  {"abc", "YWJj", DigestAlgorithm::sha256},
+        {"{}", "e30=", DigestAlgorithm::sha256},  {std::string("\0\xff\x10", 3), "AP8Q", DigestAlgorithm::sha256},
         {"abc", "YWJj", DigestAlgorithm::sha512},
     };
     for (const Case& c : cases) {
@@ -250,12 +234,10 @@ TEST_CASE("Descriptor::from_json accepts embedded data that is the described con
 }
 
 TEST_CASE("Descriptor::from_json refuses data that is not base64") {
-    for (const std::string& data :
-         std::vector<std::string>{"YWJ", "YWJjZ", "!!!!", "YW\"j", "Y*Jj", "YQ==YQ==", "YQ=a", "====", "    YQ==",
-                                  "YWJj    ", "YQ==\n\n\n\n"}) {
+    for (const std::string& data : std::vector<std::string>{"YWJ", "YWJjZ", "!!!!", "YW\"j", "Y*Jj", "YQ==YQ==", "YQ=a",
+                                                            "====", "    YQ==", "YWJj    ", "YQ==\n\n\n\n"}) {
         CAPTURE(data);
-        auto r = Descriptor::from_json(
-            with(with(minimal_json(), "data", data), "digest", k_abc_digest), "descriptor");
+        auto r = Descriptor::from_json(with(with(minimal_json(), "data", data), "digest", k_abc_digest), "descriptor");
         REQUIRE_FALSE(r);
         CHECK(r.error().code() == Errc::invalid_argument);
         CHECK(r.error().what() == R"(descriptor: "data" is not valid base64)");
@@ -277,15 +259,11 @@ TEST_CASE(
         {"right size, wrong digest", k_abc_base64, k_empty_digest, 3},
         {"empty data for content", "", k_abc_digest, 3},
         {"content for empty data", k_abc_base64, k_empty_digest, 0},
-        {"sha512 of other content", k_abc_base64,
-         Digest::of("abd", DigestAlgorithm::sha512).to_string(), 3},
+        {"sha512 of other content", k_abc_base64, Digest::of("abd", DigestAlgorithm::sha512).to_string(), 3},
     };
     for (const Case& c : cases) {
         CAPTURE(c.name);
-        json input = {{"mediaType", media_type::oci_config},
-                      {"digest", c.digest},
-                      {"size", c.size},
-                      {"data", c.data}};
+        json input = {{"mediaType", media_type::oci_config}, {"digest", c.digest}, {"size", c.size}, {"data", c.data}};
         auto r = Descriptor::from_json(input, "manifest: config");
         REQUIRE_FALSE(r);
         CHECK(r.error().code() == Errc::digest_mismatch);

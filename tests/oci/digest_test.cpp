@@ -13,13 +13,10 @@ using hoist::oci::Hasher;
 namespace {
 
 // Known answers (FIPS 180-2 examples and the empty string).
-const std::string k_sha256_empty =
-    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+const std::string k_sha256_empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 const std::string k_sha256_abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
-const std::string k_sha256_two_blocks =
-    "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1";
-const std::string k_sha256_million_a =
-    "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0";
+const std::string k_sha256_two_blocks = "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1";
+const std::string k_sha256_million_a = "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0";
 const std::string k_sha512_empty =
     "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
     "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e";
@@ -54,8 +51,7 @@ TEST_CASE("Digest::parse reads sha256 and sha512 digests") {
     CHECK(sha512.hex() == k_sha512_abc);
 
     // Every hex digit is accepted.
-    const std::string all_digits =
-        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    const std::string all_digits = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
     CHECK(Digest::parse("sha256:" + all_digits).value().hex() == all_digits);
 }
 
@@ -87,43 +83,32 @@ TEST_CASE("Digest::parse rejects malformed digests with the reason") {
         {":" + hex64, "invalid digest \":" + hex64 + "\": not of the form algorithm:encoded"},
         {"sha256:", R"(invalid digest "sha256:": not of the form algorithm:encoded)"},
         // The algorithm grammar: [a-z0-9]+ joined by single [+._-].
-        {"SHA256:" + hex64,
-         "invalid digest \"SHA256:" + hex64 + "\": not of the form algorithm:encoded"},
-        {"sha-:" + hex64,
-         "invalid digest \"sha-:" + hex64 + "\": not of the form algorithm:encoded"},
-        {"-sha:" + hex64,
-         "invalid digest \"-sha:" + hex64 + "\": not of the form algorithm:encoded"},
-        {"sha..256:" + hex64,
-         "invalid digest \"sha..256:" + hex64 + "\": not of the form algorithm:encoded"},
-        {"sha 256:" + hex64,
-         "invalid digest \"sha 256:" + hex64 + "\": not of the form algorithm:encoded"},
-        {"sha/256:" + hex64,
-         "invalid digest \"sha/256:" + hex64 + "\": not of the form algorithm:encoded"},
+        {"SHA256:" + hex64, "invalid digest \"SHA256:" + hex64 + "\": not of the form algorithm:encoded"},
+        {"sha-:" + hex64, "invalid digest \"sha-:" + hex64 + "\": not of the form algorithm:encoded"},
+        {"-sha:" + hex64, "invalid digest \"-sha:" + hex64 + "\": not of the form algorithm:encoded"},
+        {"sha..256:" + hex64, "invalid digest \"sha..256:" + hex64 + "\": not of the form algorithm:encoded"},
+        {"sha 256:" + hex64, "invalid digest \"sha 256:" + hex64 + "\": not of the form algorithm:encoded"},
+        {"sha/256:" + hex64, "invalid digest \"sha/256:" + hex64 + "\": not of the form algorithm:encoded"},
         // The encoded grammar: [a-zA-Z0-9=_-]+.
-        {"sha256:" + hex64 + ":x",
-         "invalid digest \"sha256:" + hex64 + ":x\": not of the form algorithm:encoded"},
-        {"sha256:" + hex64.substr(0, 63) + "+", "invalid digest \"sha256:" + hex64.substr(0, 63) +
-                                                    "+\": not of the form algorithm:encoded"},
+        {"sha256:" + hex64 + ":x", "invalid digest \"sha256:" + hex64 + ":x\": not of the form algorithm:encoded"},
+        {"sha256:" + hex64.substr(0, 63) + "+",
+         "invalid digest \"sha256:" + hex64.substr(0, 63) + "+\": not of the form algorithm:encoded"},
         {"sha256: " + hex64.substr(1),
          "invalid digest \"sha256: " + hex64.substr(1) + "\": not of the form algorithm:encoded"},
         // Wrong length.
         {"sha256:abc", R"(invalid digest "sha256:abc": sha256 needs 64 hex digits, not 3)"},
-        {"sha256:" + hex64 + "0",
-         "invalid digest \"sha256:" + hex64 + "0\": sha256 needs 64 hex digits, not 65"},
+        {"sha256:" + hex64 + "0", "invalid digest \"sha256:" + hex64 + "0\": sha256 needs 64 hex digits, not 65"},
         {"sha256:" + hex64.substr(1),
          "invalid digest \"sha256:" + hex64.substr(1) + "\": sha256 needs 64 hex digits, not 63"},
-        {"sha512:" + hex64,
-         "invalid digest \"sha512:" + hex64 + "\": sha512 needs 128 hex digits, not 64"},
+        {"sha512:" + hex64, "invalid digest \"sha512:" + hex64 + "\": sha512 needs 128 hex digits, not 64"},
         // Right length, but not lower-case hex.
-        {"sha256:" + upper64,
-         "invalid digest \"sha256:" + upper64 + "\": the encoded part must be lower-case hex"},
-        {"sha256:" + hex64.substr(0, 63) + "g", "invalid digest \"sha256:" + hex64.substr(0, 63) +
-                                                    "g\": the encoded part must be lower-case hex"},
-        {"sha256:" + hex64.substr(0, 63) + "=", "invalid digest \"sha256:" + hex64.substr(0, 63) +
-                                                    "=\": the encoded part must be lower-case hex"},
+        {"sha256:" + upper64, "invalid digest \"sha256:" + upper64 + "\": the encoded part must be lower-case hex"},
+        {"sha256:" + hex64.substr(0, 63) + "g",
+         "invalid digest \"sha256:" + hex64.substr(0, 63) + "g\": the encoded part must be lower-case hex"},
+        {"sha256:" + hex64.substr(0, 63) + "=",
+         "invalid digest \"sha256:" + hex64.substr(0, 63) + "=\": the encoded part must be lower-case hex"},
         {"sha512:" + std::string(127, 'a') + "A",
-         "invalid digest \"sha512:" + std::string(127, 'a') +
-             "A\": the encoded part must be lower-case hex"},
+         "invalid digest \"sha512:" + std::string(127, 'a') + "A\": the encoded part must be lower-case hex"},
     };
     for (const InvalidCase& c : cases) {
         CAPTURE(c.input);
@@ -133,8 +118,7 @@ TEST_CASE("Digest::parse rejects malformed digests with the reason") {
 
 TEST_CASE("Digest::parse gives Errc::unsupported for a well-formed digest of another algorithm") {
     const std::vector<InvalidCase> cases = {
-        {"md5:" + std::string(32, 'a'),
-         "unsupported digest algorithm \"md5\" in \"md5:" + std::string(32, 'a') + "\""},
+        {"md5:" + std::string(32, 'a'), "unsupported digest algorithm \"md5\" in \"md5:" + std::string(32, 'a') + "\""},
         {"sha384:" + std::string(96, 'a'),
          "unsupported digest algorithm \"sha384\" in \"sha384:" + std::string(96, 'a') + "\""},
         // The grammar allows separators and any encoded characters for other algorithms.
@@ -187,8 +171,8 @@ TEST_CASE("Hasher fed in pieces gives the one-shot digest") {
     const std::string text = k_two_blocks + k_two_blocks + "0123456789" + std::string(300, 'x');
     for (DigestAlgorithm algorithm : {DigestAlgorithm::sha256, DigestAlgorithm::sha512}) {
         const Digest whole = Digest::of(text, algorithm);
-        for (std::size_t piece : {std::size_t{1}, std::size_t{3}, std::size_t{55}, std::size_t{64},
-                                  std::size_t{65}, std::size_t{128}, std::size_t{1000}}) {
+        for (std::size_t piece : {std::size_t{1}, std::size_t{3}, std::size_t{55}, std::size_t{64}, std::size_t{65},
+                                  std::size_t{128}, std::size_t{1000}}) {
             CAPTURE(whole.to_string(), piece);
             Hasher hasher(algorithm);
             for (std::size_t at = 0; at < text.size(); at += piece) {

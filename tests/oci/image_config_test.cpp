@@ -83,9 +83,8 @@ const std::string k_docker_config = R"({
 
 // The smallest config hoist accepts.
 json minimal_json() {
-    return json{{"architecture", "amd64"},
-                {"os", "linux"},
-                {"rootfs", {{"type", "layers"}, {"diff_ids", json::array()}}}};
+    return json{
+        {"architecture", "amd64"}, {"os", "linux"}, {"rootfs", {{"type", "layers"}, {"diff_ids", json::array()}}}};
 }
 
 json with(json object, const std::string& key, json value) {
@@ -136,11 +135,8 @@ ImageConfig full_config() {
                              .author = "a",
                              .comment = "c",
                              .empty_layer = false},
-                HistoryEntry{.created = std::nullopt,
-                             .created_by = "ENV A=1",
-                             .author = "",
-                             .comment = "",
-                             .empty_layer = true},
+                HistoryEntry{
+                    .created = std::nullopt, .created_by = "ENV A=1", .author = "", .comment = "", .empty_layer = true},
                 HistoryEntry{},
             },
     };
@@ -187,21 +183,18 @@ TEST_CASE("ImageConfig::parse reads a Docker config") {
     CHECK(c.author == "Jane Doe <jane@example.com>");
 
     CHECK(c.config.user == "app:app");
-    CHECK(c.config.env == std::vector<std::string>{
-                              "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                              "LANG=C.UTF-8", "EMPTY="});
+    CHECK(c.config.env == std::vector<std::string>{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                                                   "LANG=C.UTF-8", "EMPTY="});
     CHECK(c.config.entrypoint == std::vector<std::string>{"/usr/bin/tini", "--"});
     CHECK(c.config.cmd == std::vector<std::string>{"python3", "-m", "http.server", "8080"});
     CHECK(c.config.working_dir == "/srv/app");
-    CHECK(c.config.labels ==
-          StringMap{{"org.opencontainers.image.source", "https://github.com/example/app"},
-                    {"maintainer", "jane@example.com"}});
+    CHECK(c.config.labels == StringMap{{"org.opencontainers.image.source", "https://github.com/example/app"},
+                                       {"maintainer", "jane@example.com"}});
     CHECK(c.config.exposed_ports == std::set<std::string>{"8080/tcp", "53/udp"});
     CHECK(c.config.volumes == std::set<std::string>{"/data", "/var/log/app"});
     CHECK(c.config.stop_signal == "SIGTERM");
 
-    CHECK(c.diff_ids == std::vector<Digest>{Digest::parse(k_diff_id0).value(),
-                                            Digest::parse(k_diff_id1).value()});
+    CHECK(c.diff_ids == std::vector<Digest>{Digest::parse(k_diff_id0).value(), Digest::parse(k_diff_id1).value()});
 
     REQUIRE(c.history.size() == 3);
     CHECK(c.history[0].created == "2024-02-01T00:00:00Z");
@@ -246,28 +239,22 @@ TEST_CASE("ImageConfig::parse reads a config with nothing optional as empty") {
     nulls["history"] = nullptr;
     ImageConfig n = ImageConfig::parse(nulls.dump()).value();
     check_same(n, c);
-    CHECK(ImageConfig::parse(with(minimal_json(), "config", nullptr).dump())
-              .value()
-              .config.env.empty());
+    CHECK(ImageConfig::parse(with(minimal_json(), "config", nullptr).dump()).value().config.env.empty());
 }
 
 TEST_CASE("ImageConfig::parse keeps a null Entrypoint and Cmd apart from an empty one") {
-    ImageConfig absent =
-        ImageConfig::parse(with(minimal_json(), "config", json::object()).dump()).value();
+    ImageConfig absent = ImageConfig::parse(with(minimal_json(), "config", json::object()).dump()).value();
     CHECK_FALSE(absent.config.entrypoint);
     CHECK_FALSE(absent.config.cmd);
 
     ImageConfig explicit_null =
-        ImageConfig::parse(
-            with(minimal_json(), "config", {{"Entrypoint", nullptr}, {"Cmd", nullptr}}).dump())
-            .value();
+        ImageConfig::parse(with(minimal_json(), "config", {{"Entrypoint", nullptr}, {"Cmd", nullptr}}).dump()).value();
     CHECK_FALSE(explicit_null.config.entrypoint);
     CHECK_FALSE(explicit_null.config.cmd);
 
     ImageConfig empty =
         ImageConfig::parse(
-            with(minimal_json(), "config", {{"Entrypoint", json::array()}, {"Cmd", json::array()}})
-                .dump())
+            with(minimal_json(), "config", {{"Entrypoint", json::array()}, {"Cmd", json::array()}}).dump())
             .value();
     REQUIRE(empty.config.entrypoint);
     CHECK(empty.config.entrypoint->empty());
@@ -284,10 +271,9 @@ TEST_CASE("ImageConfig::parse keeps a null Entrypoint and Cmd apart from an empt
 }
 
 TEST_CASE("ImageConfig::parse reads os.version and os.features") {
-    ImageConfig c = ImageConfig::parse(with(with(minimal_json(), "os.version", "10.0.20348.1"),
-                                            "os.features", {"win32k"})
-                                           .dump())
-                        .value();
+    ImageConfig c =
+        ImageConfig::parse(with(with(minimal_json(), "os.version", "10.0.20348.1"), "os.features", {"win32k"}).dump())
+            .value();
     CHECK(c.platform == Platform{"linux", "amd64", "", "10.0.20348.1", {"win32k"}});
 }
 
@@ -302,30 +288,30 @@ TEST_CASE("ImageConfig::parse rejects a malformed config with the field that is 
         // The platform.
         {"no architecture", without(minimal_json(), "architecture").dump(), Errc::invalid_argument,
          R"(image config: platform: "architecture" is missing)"},
-        {"numeric architecture", with(minimal_json(), "architecture", 64).dump(),
-         Errc::invalid_argument, R"(image config: platform: "architecture" must be a string)"},
-        {"empty architecture", with(minimal_json(), "architecture", "").dump(),
-         Errc::invalid_argument, R"(image config: platform: "architecture" must not be empty)"},
+        {"numeric architecture", with(minimal_json(), "architecture", 64).dump(), Errc::invalid_argument,
+         R"(image config: platform: "architecture" must be a string)"},
+        {"empty architecture", with(minimal_json(), "architecture", "").dump(), Errc::invalid_argument,
+         R"(image config: platform: "architecture" must not be empty)"},
         {"no os", without(minimal_json(), "os").dump(), Errc::invalid_argument,
          R"(image config: platform: "os" is missing)"},
         {"numeric variant", with(minimal_json(), "variant", 7).dump(), Errc::invalid_argument,
          R"(image config: platform: "variant" must be a string)"},
         // Top-level fields.
-        {"numeric created", with(minimal_json(), "created", 1709296496).dump(),
-         Errc::invalid_argument, R"(image config: "created" must be a string)"},
+        {"numeric created", with(minimal_json(), "created", 1709296496).dump(), Errc::invalid_argument,
+         R"(image config: "created" must be a string)"},
         {"array author", with(minimal_json(), "author", {"a"}).dump(), Errc::invalid_argument,
          R"(image config: "author" must be a string)"},
-        {"config an array", with(minimal_json(), "config", json::array()).dump(),
-         Errc::invalid_argument, R"(image config: "config" must be an object)"},
+        {"config an array", with(minimal_json(), "config", json::array()).dump(), Errc::invalid_argument,
+         R"(image config: "config" must be an object)"},
         // rootfs.
         {"no rootfs", without(minimal_json(), "rootfs").dump(), Errc::invalid_argument,
          R"(image config: "rootfs" must be an object)"},
         {"null rootfs", with(minimal_json(), "rootfs", nullptr).dump(), Errc::invalid_argument,
          R"(image config: "rootfs" must be an object)"},
-        {"rootfs an array", with(minimal_json(), "rootfs", json::array()).dump(),
-         Errc::invalid_argument, R"(image config: "rootfs" must be an object)"},
-        {"no rootfs.type", with(minimal_json(), "rootfs", {{"diff_ids", json::array()}}).dump(),
-         Errc::invalid_argument, R"(image config: rootfs: "type" is missing)"},
+        {"rootfs an array", with(minimal_json(), "rootfs", json::array()).dump(), Errc::invalid_argument,
+         R"(image config: "rootfs" must be an object)"},
+        {"no rootfs.type", with(minimal_json(), "rootfs", {{"diff_ids", json::array()}}).dump(), Errc::invalid_argument,
+         R"(image config: rootfs: "type" is missing)"},
         {"numeric rootfs.type", with_rootfs("type", 1).dump(), Errc::invalid_argument,
          R"(image config: rootfs: "type" must be a string)"},
         {"rootfs.type layer", with_rootfs("type", "layer").dump(), Errc::invalid_argument,
@@ -334,20 +320,17 @@ TEST_CASE("ImageConfig::parse rejects a malformed config with the field that is 
          R"(image config: rootfs: "type" must be "layers", not "Layers")"},
         {"diff_ids a string", with_rootfs("diff_ids", k_diff_id0).dump(), Errc::invalid_argument,
          R"(image config: rootfs: "diff_ids" must be an array of strings)"},
-        {"diff_ids with a number", with_rootfs("diff_ids", {k_diff_id0, 1}).dump(),
-         Errc::invalid_argument, R"(image config: rootfs: "diff_ids" must be an array of strings)"},
-        {"short diff_ids[1]", with_rootfs("diff_ids", {k_diff_id0, "sha256:abc"}).dump(),
-         Errc::invalid_argument,
+        {"diff_ids with a number", with_rootfs("diff_ids", {k_diff_id0, 1}).dump(), Errc::invalid_argument,
+         R"(image config: rootfs: "diff_ids" must be an array of strings)"},
+        {"short diff_ids[1]", with_rootfs("diff_ids", {k_diff_id0, "sha256:abc"}).dump(), Errc::invalid_argument,
          R"(image config: rootfs: diff_ids[1]: invalid digest "sha256:abc": sha256 needs 64 hex digits, not 3)"},
-        {"upper-case diff_ids[1]",
-         with_rootfs("diff_ids", {k_diff_id0, "sha256:" + std::string(64, 'A')}).dump(),
+        {"upper-case diff_ids[1]", with_rootfs("diff_ids", {k_diff_id0, "sha256:" + std::string(64, 'A')}).dump(),
          Errc::invalid_argument,
          "image config: rootfs: diff_ids[1]: invalid digest \"sha256:" + std::string(64, 'A') +
              "\": the encoded part must be lower-case hex"},
-        {"md5 diff_ids[0]", with_rootfs("diff_ids", {"md5:" + std::string(32, 'a')}).dump(),
-         Errc::unsupported,
-         "image config: rootfs: diff_ids[0]: unsupported digest algorithm \"md5\" in \"md5:" +
-             std::string(32, 'a') + "\""},
+        {"md5 diff_ids[0]", with_rootfs("diff_ids", {"md5:" + std::string(32, 'a')}).dump(), Errc::unsupported,
+         "image config: rootfs: diff_ids[0]: unsupported digest algorithm \"md5\" in \"md5:" + std::string(32, 'a') +
+             "\""},
         // The container config.
         {"Env a string", with_config("Env", "A=1").dump(), Errc::invalid_argument,
          R"(image config: config: "Env" must be an array of strings)"},
@@ -357,8 +340,7 @@ TEST_CASE("ImageConfig::parse rejects a malformed config with the field that is 
          R"(image config: config: "Env" must be an array of strings)"},
         {"Cmd a string", with_config("Cmd", "sh").dump(), Errc::invalid_argument,
          R"(image config: config: "Cmd" must be an array of strings)"},
-        {"Entrypoint with null", with_config("Entrypoint", {"sh", nullptr}).dump(),
-         Errc::invalid_argument,
+        {"Entrypoint with null", with_config("Entrypoint", {"sh", nullptr}).dump(), Errc::invalid_argument,
          R"(image config: config: "Entrypoint" must be an array of strings)"},
         {"numeric User", with_config("User", 0).dump(), Errc::invalid_argument,
          R"(image config: config: "User" must be a string)"},
@@ -366,26 +348,24 @@ TEST_CASE("ImageConfig::parse rejects a malformed config with the field that is 
          R"(image config: config: "WorkingDir" must be a string)"},
         {"numeric label", with_config("Labels", {{"a", 1}}).dump(), Errc::invalid_argument,
          R"(image config: config: "Labels" must be an object of strings)"},
-        {"ExposedPorts an array", with_config("ExposedPorts", {"80/tcp"}).dump(),
-         Errc::invalid_argument, R"(image config: config: "ExposedPorts" must be an object)"},
+        {"ExposedPorts an array", with_config("ExposedPorts", {"80/tcp"}).dump(), Errc::invalid_argument,
+         R"(image config: config: "ExposedPorts" must be an object)"},
         {"Volumes a string", with_config("Volumes", "/data").dump(), Errc::invalid_argument,
          R"(image config: config: "Volumes" must be an object)"},
         {"numeric StopSignal", with_config("StopSignal", 15).dump(), Errc::invalid_argument,
          R"(image config: config: "StopSignal" must be a string)"},
         // History.
-        {"history an object", with(minimal_json(), "history", json::object()).dump(),
-         Errc::invalid_argument, R"(image config: "history" must be an array of objects)"},
-        {"history with a string", with(minimal_json(), "history", {"ADD"}).dump(),
-         Errc::invalid_argument, R"(image config: "history" must be an array of objects)"},
+        {"history an object", with(minimal_json(), "history", json::object()).dump(), Errc::invalid_argument,
+         R"(image config: "history" must be an array of objects)"},
+        {"history with a string", with(minimal_json(), "history", {"ADD"}).dump(), Errc::invalid_argument,
+         R"(image config: "history" must be an array of objects)"},
         {"string empty_layer in history[1]",
-         with(minimal_json(), "history", {json::object(), {{"empty_layer", "true"}}}).dump(),
-         Errc::invalid_argument, R"(image config: history[1]: "empty_layer" must be a boolean)"},
-        {"numeric created in history[0]",
-         with(minimal_json(), "history", {{{"created", 0}}}).dump(), Errc::invalid_argument,
-         R"(image config: history[0]: "created" must be a string)"},
-        {"numeric created_by in history[0]",
-         with(minimal_json(), "history", {{{"created_by", 0}}}).dump(), Errc::invalid_argument,
-         R"(image config: history[0]: "created_by" must be a string)"},
+         with(minimal_json(), "history", {json::object(), {{"empty_layer", "true"}}}).dump(), Errc::invalid_argument,
+         R"(image config: history[1]: "empty_layer" must be a boolean)"},
+        {"numeric created in history[0]", with(minimal_json(), "history", {{{"created", 0}}}).dump(),
+         Errc::invalid_argument, R"(image config: history[0]: "created" must be a string)"},
+        {"numeric created_by in history[0]", with(minimal_json(), "history", {{{"created_by", 0}}}).dump(),
+         Errc::invalid_argument, R"(image config: history[0]: "created_by" must be a string)"},
     };
     for (const ErrorCase& c : cases) {
         CAPTURE(c.name, c.input);
@@ -427,8 +407,7 @@ TEST_CASE("ImageConfig::to_json is deterministic") {
     json shuffled = json::parse(k_docker_config);
     std::string reordered = "{";
     for (auto it = shuffled.rbegin(); it != shuffled.rend(); ++it) {
-        reordered +=
-            (reordered.size() > 1 ? "," : "") + json(it.key()).dump() + ":" + it.value().dump();
+        reordered += (reordered.size() > 1 ? "," : "") + json(it.key()).dump() + ":" + it.value().dump();
     }
     reordered += "}";
     REQUIRE(reordered != shuffled.dump());
@@ -437,16 +416,14 @@ TEST_CASE("ImageConfig::to_json is deterministic") {
 
 TEST_CASE("ImageConfig::to_json writes sorted keys and leaves out empty fields") {
     ImageConfig c = ImageConfig::parse(minimal_json().dump()).value();
-    CHECK(
-        c.to_json() ==
-        R"({"architecture":"amd64","config":{},"os":"linux","rootfs":{"diff_ids":[],"type":"layers"}})");
+    CHECK(c.to_json() ==
+          R"({"architecture":"amd64","config":{},"os":"linux","rootfs":{"diff_ids":[],"type":"layers"}})");
 
     c.config.exposed_ports = {"80/tcp"};
     c.config.cmd = std::vector<std::string>{};
     c.diff_ids = {Digest::parse(k_diff_id0).value()};
     c.history = {HistoryEntry{.empty_layer = true}};
-    CHECK(c.to_json() ==
-          R"({"architecture":"amd64","config":{"Cmd":[],"ExposedPorts":{"80/tcp":{}}},)"
-          R"("history":[{"empty_layer":true}],"os":"linux","rootfs":{"diff_ids":[")" +
-              k_diff_id0 + R"("],"type":"layers"}})");
+    CHECK(c.to_json() == R"({"architecture":"amd64","config":{"Cmd":[],"ExposedPorts":{"80/tcp":{}}},)"
+                         R"("history":[{"empty_layer":true}],"os":"linux","rootfs":{"diff_ids":[")" +
+                             k_diff_id0 + R"("],"type":"layers"}})");
 }

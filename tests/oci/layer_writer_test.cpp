@@ -52,13 +52,19 @@ std::vector<ReadEntry> read_tar(const std::string& bytes) {
     std::vector<ReadEntry> entries;
     archive_entry* e = nullptr;
     while (archive_read_next_header(in.get(), &e) == ARCHIVE_OK) {
-        ReadEntry r{archive_entry_pathname(e), archive_entry_filetype(e), archive_entry_perm(e),
-                    archive_entry_uid(e), archive_entry_gid(e),
-                    archive_entry_uname(e) != nullptr ? archive_entry_uname(e) : "", archive_entry_mtime(e),
+        ReadEntry r{archive_entry_pathname(e),
+                    archive_entry_filetype(e),
+                    archive_entry_perm(e),
+                    archive_entry_uid(e),
+                    archive_entry_gid(e),
+                    archive_entry_uname(e) != nullptr ? archive_entry_uname(e) : "",
+                    archive_entry_mtime(e),
                     archive_entry_symlink(e) != nullptr ? archive_entry_symlink(e) : "",
                     archive_entry_hardlink(e) != nullptr ? archive_entry_hardlink(e) : "",
-                    static_cast<unsigned>(archive_entry_rdevmajor(e)), static_cast<unsigned>(archive_entry_rdevminor(e)),
-                    "", {}};
+                    static_cast<unsigned>(archive_entry_rdevmajor(e)),
+                    static_cast<unsigned>(archive_entry_rdevminor(e)),
+                    "",
+                    {}};
         char buffer[4096];
         la_ssize_t n;
         while ((n = archive_read_data(in.get(), buffer, sizeof buffer)) > 0) {
@@ -110,9 +116,8 @@ TEST_CASE("write_layer refuses .. and empty paths", "[layer_writer]") {
         REQUIRE_FALSE(written);
         CHECK(written.error().code() == Errc::invalid_argument);
         CHECK(written.error().what() ==
-              "layer entry \"" + std::string(path) + "\": " + (std::string(path).find("..") != std::string::npos
-                                                                   ? "\"..\" is not allowed"
-                                                                   : "empty path"));
+              "layer entry \"" + std::string(path) + "\": " +
+                  (std::string(path).find("..") != std::string::npos ? "\"..\" is not allowed" : "empty path"));
     }
 }
 
@@ -120,9 +125,15 @@ TEST_CASE("write_layer writes owners, modes, links, devices, xattrs and whiteout
     StringWriter out;
     std::vector<LayerEntry> entries{
         {.path = "bin/su", .mode = 04755, .uid = 0, .gid = 0, .uname = "root", .gname = "root", .content = "su"},
-        {.path = "bin/ping", .mode = 0755, .xattrs = {{"security.capability", std::string("\x01\x00\x00\x02", 4)}},
+        {.path = "bin/ping",
+         .mode = 0755,
+         .xattrs = {{"security.capability", std::string("\x01\x00\x00\x02", 4)}},
          .content = "ping"},
-        {.path = "home/app", .type = LayerEntry::Type::directory, .mode = 0750, .uid = 1000, .gid = 1000,
+        {.path = "home/app",
+         .type = LayerEntry::Type::directory,
+         .mode = 0750,
+         .uid = 1000,
+         .gid = 1000,
          .uname = "app"},
         {.path = "tmp", .type = LayerEntry::Type::directory, .mode = 01777},
         {.path = "bin/sh", .type = LayerEntry::Type::symlink, .mode = 0777, .link_target = "busybox"},

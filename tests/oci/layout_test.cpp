@@ -82,8 +82,7 @@ std::set<std::string> stored_blobs(const fs::path& dir) {
     std::set<std::string> digests;
     for (const auto& algorithm : fs::directory_iterator(dir / "blobs")) {
         for (const auto& blob : fs::directory_iterator(algorithm.path())) {
-            digests.insert(algorithm.path().filename().string() + ":" +
-                           blob.path().filename().string());
+            digests.insert(algorithm.path().filename().string() + ":" + blob.path().filename().string());
         }
     }
     return digests;
@@ -96,20 +95,18 @@ bool same_blob(const Descriptor& a, const Descriptor& b) {
 // The digest_mismatch messages for content of the right size but another digest, and for
 // content of another size.
 std::string digest_mismatch(const Descriptor& expected, std::string_view actual) {
-    return "blob " + expected.digest.to_string() + ": content has digest " +
-           Digest::of(actual).to_string();
+    return "blob " + expected.digest.to_string() + ": content has digest " + Digest::of(actual).to_string();
 }
 
 std::string size_mismatch(const Descriptor& expected, std::size_t actual_size) {
-    return "blob " + expected.digest.to_string() + ": " + std::to_string(actual_size) +
-           " bytes, not the " + std::to_string(expected.size) + " its descriptor says";
+    return "blob " + expected.digest.to_string() + ": " + std::to_string(actual_size) + " bytes, not the " +
+           std::to_string(expected.size) + " its descriptor says";
 }
 
 // A Reader over a string, handing out at most `chunk` bytes a call.
 class StringReader final : public Reader {
 public:
-    explicit StringReader(std::string bytes, std::size_t chunk = 3)
-        : m_bytes(std::move(bytes)), m_chunk(chunk) {}
+    explicit StringReader(std::string bytes, std::size_t chunk = 3) : m_bytes(std::move(bytes)), m_chunk(chunk) {}
     Result<std::size_t> read(std::span<char> buffer) override {
         std::size_t n = std::min({buffer.size(), m_chunk, m_bytes.size() - m_offset});
         std::copy_n(m_bytes.data() + m_offset, n, buffer.data());
@@ -152,11 +149,9 @@ struct TestImage {
 };
 
 // Stores an image of the given layer contents; `created` makes configs differ.
-TestImage put_image(OciLayout& layout, std::string_view created,
-                    const std::vector<std::string>& layer_contents,
+TestImage put_image(OciLayout& layout, std::string_view created, const std::vector<std::string>& layer_contents,
                     std::optional<Descriptor> subject = std::nullopt) {
-    ImageConfig config{.platform = {.os = "linux", .architecture = "amd64"},
-                       .created = std::string(created)};
+    ImageConfig config{.platform = {.os = "linux", .architecture = "amd64"}, .created = std::string(created)};
     TestImage image{.manifest = Descriptor::of(media_type::oci_manifest, ""),
                     .config = Descriptor::of(media_type::oci_config, "")};
     for (const auto& content : layer_contents) {
@@ -261,13 +256,11 @@ TEST_CASE("OciLayout::open refuses an existing directory without an oci-layout f
     auto layout = OciLayout::open(temp.path());
     REQUIRE_FALSE(layout);
     CHECK(layout.error().code() == Errc::not_found);
-    CHECK(layout.error().what() ==
-          temp.path().string() + ": not an OCI layout (no oci-layout file)");
+    CHECK(layout.error().what() == temp.path().string() + ": not an OCI layout (no oci-layout file)");
     CHECK(fs::is_empty(temp.path()));
 }
 
-TEST_CASE("OciLayout::open with Mode::create writes oci-layout and an empty index.json",
-          "[layout]") {
+TEST_CASE("OciLayout::open with Mode::create writes oci-layout and an empty index.json", "[layout]") {
     auto temp = make_temp_dir();
     auto dir = temp.path() / "a" / "layout";
     auto layout = OciLayout::open(dir, OciLayout::Mode::create);
@@ -297,8 +290,7 @@ TEST_CASE("OciLayout::open with Mode::create keeps an existing layout's index", 
     CHECK(names_in((*existing)->read_index().value()) == std::vector<std::string>{"v1"});
 }
 
-TEST_CASE("OciLayout::open refuses a malformed oci-layout or index.json as invalid_argument",
-          "[layout]") {
+TEST_CASE("OciLayout::open refuses a malformed oci-layout or index.json as invalid_argument", "[layout]") {
     auto temp = make_temp_dir();
     create_layout(temp.path());
 
@@ -307,8 +299,7 @@ TEST_CASE("OciLayout::open refuses a malformed oci-layout or index.json as inval
         auto layout = OciLayout::open(temp.path());
         REQUIRE_FALSE(layout);
         CHECK(layout.error().code() == Errc::invalid_argument);
-        CHECK(layout.error().what() ==
-              (temp.path() / "oci-layout").string() + ": \"imageLayoutVersion\" is missing");
+        CHECK(layout.error().what() == (temp.path() / "oci-layout").string() + ": \"imageLayoutVersion\" is missing");
     }
     SECTION("index.json without manifests") {
         overwrite(temp.path() / "index.json", R"({"schemaVersion":2})");
@@ -378,8 +369,7 @@ TEST_CASE("BlobWriter commits the chunks written to it under their digest", "[la
     CHECK(leftovers(temp.path()).empty());
 }
 
-TEST_CASE("BlobWriter::commit refuses content that does not match the expected descriptor",
-          "[layout]") {
+TEST_CASE("BlobWriter::commit refuses content that does not match the expected descriptor", "[layout]") {
     auto temp = make_temp_dir();
     auto layout = create_layout(temp.path());
     const std::string content = "actual content";
@@ -406,8 +396,7 @@ TEST_CASE("BlobWriter::commit refuses content that does not match the expected d
             REQUIRE_FALSE(blob);
             CHECK(blob.error().code() == Errc::digest_mismatch);
             CHECK(blob.error().what() ==
-                  "blob " + expected.digest.to_string() +
-                      ": 14 bytes, not the 17 its descriptor says");
+                  "blob " + expected.digest.to_string() + ": 14 bytes, not the 17 its descriptor says");
         }
         CHECK_FALSE(fs::exists(layout->blob_path(expected.digest)));
         CHECK_FALSE(fs::exists(layout->blob_path(Digest::of(content))));
@@ -498,14 +487,12 @@ TEST_CASE("OciLayout::read_blob returns a blob verified against its descriptor",
     auto absent = layout->read_blob(missing);
     REQUIRE_FALSE(absent);
     CHECK(absent.error().code() == Errc::not_found);
-    CHECK(absent.error().what() ==
-          "blob " + missing.digest.to_string() + ": not in " + temp.path().string());
+    CHECK(absent.error().what() == "blob " + missing.digest.to_string() + ": not in " + temp.path().string());
 
     auto too_large = layout->read_blob(blob, 5);
     REQUIRE_FALSE(too_large);
     CHECK(too_large.error().code() == Errc::invalid_argument);
-    CHECK(too_large.error().what() ==
-          "blob " + blob.digest.to_string() + ": 12 bytes is more than the limit of 5");
+    CHECK(too_large.error().what() == "blob " + blob.digest.to_string() + ": 12 bytes is more than the limit of 5");
     CHECK(layout->read_blob(blob, 12).value() == "config bytes");
 }
 
@@ -553,8 +540,7 @@ TEST_CASE("OciLayout::read_blob detects a truncated or extended blob file", "[la
         auto bytes = layout->read_blob(blob);
         REQUIRE_FALSE(bytes);
         CHECK(bytes.error().code() == Errc::digest_mismatch);
-        CHECK(bytes.error().what() ==
-              "blob " + blob.digest.to_string() + ": larger than its descriptor says");
+        CHECK(bytes.error().what() == "blob " + blob.digest.to_string() + ": larger than its descriptor says");
     }
 }
 
@@ -572,8 +558,7 @@ TEST_CASE("OciLayout::open_blob streams a blob and verifies it at its end", "[la
     auto absent = layout->open_blob(missing);
     REQUIRE_FALSE(absent);
     CHECK(absent.error().code() == Errc::not_found);
-    CHECK(absent.error().what() ==
-          "blob " + missing.digest.to_string() + ": not in " + temp.path().string());
+    CHECK(absent.error().what() == "blob " + missing.digest.to_string() + ": not in " + temp.path().string());
 }
 
 TEST_CASE("OciLayout::open_blob's reader fails at the end of a corrupted blob", "[layout]") {
@@ -601,9 +586,8 @@ TEST_CASE("OciLayout::open_blob's reader fails at the end of a corrupted blob", 
         auto n = reader->read(buffer);
         if (!n) {
             CHECK(n.error().code() == Errc::digest_mismatch);
-            CHECK(n.error().what() == (corrupted.size() == content.size()
-                                           ? digest_mismatch(blob, corrupted)
-                                           : size_mismatch(blob, corrupted.size())));
+            CHECK(n.error().what() == (corrupted.size() == content.size() ? digest_mismatch(blob, corrupted)
+                                                                          : size_mismatch(blob, corrupted.size())));
             break;
         }
         // Every read before the end passes the bytes through; the end is the failure.
@@ -632,8 +616,8 @@ TEST_CASE("OciLayout::tag names a manifest and replaces what had the name", "[la
     REQUIRE(v1);
     CHECK(v1->digest == second.digest);
     // The descriptor's own ref.name gives way to the tag; other annotations stay.
-    CHECK(v1->annotations == hoist::oci::json::StringMap{{std::string(k_ref_name), "v1"},
-                                                          {"com.example.note", "kept"}});
+    CHECK(v1->annotations ==
+          hoist::oci::json::StringMap{{std::string(k_ref_name), "v1"}, {"com.example.note", "kept"}});
     CHECK(layout->find("latest").value()->digest == first.digest);
     CHECK_FALSE(layout->find("stale").value());
     CHECK_FALSE(layout->find("v2").value());
@@ -827,8 +811,7 @@ TEST_CASE("OciLayout::gc on a layout with an empty index removes every blob", "[
     CHECK(fs::exists(temp.path() / "index.json"));
 }
 
-TEST_CASE("OciLayout::gc is skipped while another OciLayout in this process has the layout open",
-          "[layout]") {
+TEST_CASE("OciLayout::gc is skipped while another OciLayout in this process has the layout open", "[layout]") {
     auto temp = make_temp_dir();
     auto layout = create_layout(temp.path());
     auto unindexed = layout->put_bytes(media_type::oci_layer, "written, not yet indexed").value();
@@ -894,8 +877,7 @@ TEST_CASE("OciLayout::gc is skipped while another process has the layout open", 
 
 // --- several processes ---
 
-TEST_CASE("Processes writing blobs and tagging names at once leave a valid index with every name",
-          "[layout]") {
+TEST_CASE("Processes writing blobs and tagging names at once leave a valid index with every name", "[layout]") {
     constexpr std::size_t k_children = 6;
     constexpr std::size_t k_images = 8;
     auto temp = make_temp_dir();
@@ -926,8 +908,7 @@ TEST_CASE("Processes writing blobs and tagging names at once leave a valid index
                     return 3;
                 }
                 Manifest manifest{.config = *config_blob, .layers = {*shared, *own}};
-                auto manifest_blob =
-                    (*layout)->put_bytes(media_type::oci_manifest, manifest.to_json());
+                auto manifest_blob = (*layout)->put_bytes(media_type::oci_manifest, manifest.to_json());
                 if (!manifest_blob || !(*layout)->tag(*manifest_blob, name)) {
                     return 4;
                 }
@@ -1037,10 +1018,9 @@ TEST_CASE("copy_image copies an index, its manifests and their blobs between lay
     }
     CHECK(target->resolve("copied").value().digest == image.index.digest);
     // Children before parents; the layer both images share is written once.
-    CHECK(sink.manifests_put ==
-          std::vector<std::string>{image.amd64.manifest.digest.to_string(),
-                                   image.arm64.manifest.digest.to_string(),
-                                   image.index.digest.to_string()});
+    CHECK(sink.manifests_put == std::vector<std::string>{image.amd64.manifest.digest.to_string(),
+                                                         image.arm64.manifest.digest.to_string(),
+                                                         image.index.digest.to_string()});
     CHECK(sink.blobs_put.size() == 5);
     CHECK(std::ranges::count(sink.blobs_put, image.amd64.layers[0].digest.to_string()) == 1);
     CHECK(leftovers(temp.path() / "target").empty());
@@ -1058,14 +1038,13 @@ TEST_CASE("copy_image skips the blobs the sink already has", "[layout]") {
 
     RecordingSink sink(*target);
     REQUIRE(hoist::oci::copy_image(*source, image.index, sink));
-    CHECK(sink.blobs_put == std::vector<std::string>{image.arm64.config.digest.to_string(),
-                                                      image.arm64.layers[1].digest.to_string()});
+    CHECK(sink.blobs_put ==
+          std::vector<std::string>{image.arm64.config.digest.to_string(), image.arm64.layers[1].digest.to_string()});
     CHECK(sink.asked.size() == 6);
     CHECK(stored_blobs(temp.path() / "target") == stored_blobs(temp.path() / "source"));
 }
 
-TEST_CASE("copy_image fails on a corrupted source blob and the sink keeps nothing of it",
-          "[layout]") {
+TEST_CASE("copy_image fails on a corrupted source blob and the sink keeps nothing of it", "[layout]") {
     auto temp = make_temp_dir();
     auto source = create_layout(temp.path() / "source");
     auto target = create_layout(temp.path() / "target");

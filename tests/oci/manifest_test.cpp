@@ -24,8 +24,7 @@ namespace {
 
 // The descriptor of `content`, as JSON.
 json descriptor(std::string_view type, std::string_view content) {
-    return json{
-        {"mediaType", type}, {"digest", Digest::of(content).to_string()}, {"size", content.size()}};
+    return json{{"mediaType", type}, {"digest", Digest::of(content).to_string()}, {"size", content.size()}};
 }
 
 json with(json object, const std::string& key, json value) {
@@ -54,8 +53,7 @@ json oci_manifest_json() {
                   {"https://example.com/layer2"}),
          }},
         {"subject", descriptor(media_type::oci_manifest, "subject")},
-        {"annotations",
-         {{"org.opencontainers.image.created", "2024-01-02T03:04:05Z"}, {"com.example.key", "v"}}},
+        {"annotations", {{"org.opencontainers.image.created", "2024-01-02T03:04:05Z"}, {"com.example.key", "v"}}},
     };
 }
 
@@ -90,18 +88,14 @@ json oci_index_json() {
         {"artifactType", "application/vnd.example.collection.v1"},
         {"manifests",
          {
-             with(with(descriptor(media_type::oci_manifest, "amd64"), "platform",
-                       platform_json("linux", "amd64")),
+             with(with(descriptor(media_type::oci_manifest, "amd64"), "platform", platform_json("linux", "amd64")),
                   "annotations", {{"org.opencontainers.image.ref.name", "1.0"}}),
-             with(descriptor(media_type::oci_manifest, "arm64"), "platform",
-                  platform_json("linux", "arm64", "v8")),
-             with(
-                 with(descriptor(media_type::oci_manifest, "windows"), "platform",
-                      with(with(platform_json("windows", "amd64"), "os.version", "10.0.17763.1040"),
-                           "os.features", {"win32k"})),
-                 "urls", {"https://example.com/windows"}),
-             with(descriptor(media_type::oci_manifest, "sbom"), "artifactType",
-                  "application/spdx+json"),
+             with(descriptor(media_type::oci_manifest, "arm64"), "platform", platform_json("linux", "arm64", "v8")),
+             with(with(descriptor(media_type::oci_manifest, "windows"), "platform",
+                       with(with(platform_json("windows", "amd64"), "os.version", "10.0.17763.1040"), "os.features",
+                            {"win32k"})),
+                  "urls", {"https://example.com/windows"}),
+             with(descriptor(media_type::oci_manifest, "sbom"), "artifactType", "application/spdx+json"),
          }},
         {"subject", descriptor(media_type::oci_index, "other index")},
         {"annotations", {{"org.opencontainers.image.created", "2024-01-02T03:04:05Z"}}},
@@ -115,10 +109,8 @@ json docker_list_json() {
         {"mediaType", media_type::docker_manifest_list},
         {"manifests",
          {
-             with(descriptor(media_type::docker_manifest, "amd64"), "platform",
-                  platform_json("linux", "amd64")),
-             with(descriptor(media_type::docker_manifest, "armv7"), "platform",
-                  platform_json("linux", "arm", "v7")),
+             with(descriptor(media_type::docker_manifest, "amd64"), "platform", platform_json("linux", "amd64")),
+             with(descriptor(media_type::docker_manifest, "armv7"), "platform", platform_json("linux", "arm", "v7")),
          }},
     };
 }
@@ -206,8 +198,8 @@ TEST_CASE("Manifest::parse reads an OCI manifest with subject, artifactType and 
     CHECK(m.layers[2].urls == std::vector<std::string>{"https://example.com/layer2"});
     REQUIRE(m.subject);
     check_same(*m.subject, read_descriptor(descriptor(media_type::oci_manifest, "subject")));
-    CHECK(m.annotations == StringMap{{"org.opencontainers.image.created", "2024-01-02T03:04:05Z"},
-                                     {"com.example.key", "v"}});
+    CHECK(m.annotations ==
+          StringMap{{"org.opencontainers.image.created", "2024-01-02T03:04:05Z"}, {"com.example.key", "v"}});
 }
 
 TEST_CASE("Manifest::parse reads a Docker schema 2 manifest with a foreign layer") {
@@ -219,16 +211,15 @@ TEST_CASE("Manifest::parse reads a Docker schema 2 manifest with a foreign layer
     CHECK(m.config.size == 6);
     REQUIRE(m.layers.size() == 2);
     CHECK(m.layers[0].media_type == media_type::docker_foreign_layer_gzip);
-    CHECK(m.layers[0].urls ==
-          std::vector<std::string>{"https://mcr.microsoft.com/v2/windows/servercore/blobs/x"});
+    CHECK(m.layers[0].urls == std::vector<std::string>{"https://mcr.microsoft.com/v2/windows/servercore/blobs/x"});
     CHECK(m.layers[1].media_type == media_type::docker_layer_gzip);
     CHECK_FALSE(m.subject);
     CHECK(m.annotations.empty());
 }
 
 TEST_CASE("Manifest::parse takes a manifest without mediaType to be OCI") {
-    for (const json& input : {without(docker_manifest_json(), "mediaType"),
-                              with(docker_manifest_json(), "mediaType", nullptr)}) {
+    for (const json& input :
+         {without(docker_manifest_json(), "mediaType"), with(docker_manifest_json(), "mediaType", nullptr)}) {
         CAPTURE(input.dump());
         Manifest m = Manifest::parse(input.dump()).value();
         CHECK(m.media_type == media_type::oci_manifest);
@@ -237,8 +228,7 @@ TEST_CASE("Manifest::parse takes a manifest without mediaType to be OCI") {
 }
 
 TEST_CASE("Manifest::parse accepts an empty layers array and ignores unknown fields") {
-    json input =
-        with(with(docker_manifest_json(), "layers", json::array()), "x-vendor", {{"k", 1}});
+    json input = with(with(docker_manifest_json(), "layers", json::array()), "x-vendor", {{"k", 1}});
     input["subject"] = nullptr;
     Manifest m = Manifest::parse(input.dump()).value();
     CHECK(m.layers.empty());
@@ -246,8 +236,8 @@ TEST_CASE("Manifest::parse accepts an empty layers array and ignores unknown fie
 }
 
 TEST_CASE("Manifest::to_json then parse gives equal fields") {
-    for (const json& input : {oci_manifest_json(), docker_manifest_json(),
-                              without(docker_manifest_json(), "mediaType")}) {
+    for (const json& input :
+         {oci_manifest_json(), docker_manifest_json(), without(docker_manifest_json(), "mediaType")}) {
         CAPTURE(input.dump());
         Manifest m = Manifest::parse(input.dump()).value();
         std::string text = m.to_json();
@@ -274,14 +264,12 @@ TEST_CASE("Manifest::to_json writes schemaVersion and mediaType and leaves out e
 
 TEST_CASE("Manifest::parse rejects a schemaVersion other than 2") {
     std::vector<ErrorCase> cases;
-    for (const json& version :
-         {json(1), json(3), json("2"), json(2.0), json(nullptr), json::array({2})}) {
-        cases.push_back({"schemaVersion " + version.dump(),
-                         with(oci_manifest_json(), "schemaVersion", version).dump(),
+    for (const json& version : {json(1), json(3), json("2"), json(2.0), json(nullptr), json::array({2})}) {
+        cases.push_back({"schemaVersion " + version.dump(), with(oci_manifest_json(), "schemaVersion", version).dump(),
                          Errc::invalid_argument, R"(manifest: "schemaVersion" must be 2)"});
     }
-    cases.push_back({"no schemaVersion", without(oci_manifest_json(), "schemaVersion").dump(),
-                     Errc::invalid_argument, R"(manifest: "schemaVersion" must be 2)"});
+    cases.push_back({"no schemaVersion", without(oci_manifest_json(), "schemaVersion").dump(), Errc::invalid_argument,
+                     R"(manifest: "schemaVersion" must be 2)"});
     check_errors<Manifest>(cases);
 }
 
@@ -292,8 +280,8 @@ TEST_CASE("Manifest::parse refuses an index and Index::parse refuses a manifest"
         {"Docker manifest list", docker_list_json().dump(), Errc::invalid_argument,
          "manifest: media type application/vnd.docker.distribution.manifest.list.v2+json is not an "
          "image manifest"},
-        {"index without mediaType", without(oci_index_json(), "mediaType").dump(),
-         Errc::invalid_argument, R"(manifest: "config" must be an object)"},
+        {"index without mediaType", without(oci_index_json(), "mediaType").dump(), Errc::invalid_argument,
+         R"(manifest: "config" must be an object)"},
     });
     check_errors<Index>({
         {"OCI manifest", oci_manifest_json().dump(), Errc::invalid_argument,
@@ -301,31 +289,26 @@ TEST_CASE("Manifest::parse refuses an index and Index::parse refuses a manifest"
         {"Docker manifest", docker_manifest_json().dump(), Errc::invalid_argument,
          "index: media type application/vnd.docker.distribution.manifest.v2+json is not an image "
          "index"},
-        {"manifest without mediaType", without(oci_manifest_json(), "mediaType").dump(),
-         Errc::invalid_argument, R"(index: "manifests" must be an array)"},
+        {"manifest without mediaType", without(oci_manifest_json(), "mediaType").dump(), Errc::invalid_argument,
+         R"(index: "manifests" must be an array)"},
     });
 }
 
 TEST_CASE("Manifest::parse and Index::parse give Errc::unsupported for an unknown media type") {
     check_errors<Manifest>({
         {"Docker schema 1",
-         with(oci_manifest_json(), "mediaType",
-              "application/vnd.docker.distribution.manifest.v1+prettyjws")
-             .dump(),
+         with(oci_manifest_json(), "mediaType", "application/vnd.docker.distribution.manifest.v1+prettyjws").dump(),
          Errc::unsupported,
          "manifest: media type application/vnd.docker.distribution.manifest.v1+prettyjws is not an "
          "image manifest"},
-        {"a config type", with(oci_manifest_json(), "mediaType", media_type::oci_config).dump(),
-         Errc::unsupported,
+        {"a config type", with(oci_manifest_json(), "mediaType", media_type::oci_config).dump(), Errc::unsupported,
          "manifest: media type application/vnd.oci.image.config.v1+json is not an image manifest"},
         {"empty", with(oci_manifest_json(), "mediaType", "").dump(), Errc::unsupported,
          "manifest: media type  is not an image manifest"},
     });
     check_errors<Index>({
         {"artifact manifest",
-         with(oci_index_json(), "mediaType", "application/vnd.oci.artifact.manifest.v1+json")
-             .dump(),
-         Errc::unsupported,
+         with(oci_index_json(), "mediaType", "application/vnd.oci.artifact.manifest.v1+json").dump(), Errc::unsupported,
          "index: media type application/vnd.oci.artifact.manifest.v1+json is not an image index"},
     });
 }
@@ -365,25 +348,21 @@ TEST_CASE("Manifest::parse rejects a malformed config or layers with the field t
     check_errors<Manifest>({
         {"no config", without(oci_manifest_json(), "config").dump(), Errc::invalid_argument,
          R"(manifest: "config" must be an object)"},
-        {"string config", with(oci_manifest_json(), "config", "sha256:abc").dump(),
-         Errc::invalid_argument, R"(manifest: "config" must be an object)"},
+        {"string config", with(oci_manifest_json(), "config", "sha256:abc").dump(), Errc::invalid_argument,
+         R"(manifest: "config" must be an object)"},
         {"config without digest",
-         with(oci_manifest_json(), "config",
-              without(descriptor(media_type::oci_config, "c"), "digest"))
-             .dump(),
+         with(oci_manifest_json(), "config", without(descriptor(media_type::oci_config, "c"), "digest")).dump(),
          Errc::invalid_argument, R"(manifest: config: "digest" is missing)"},
         {"no layers", without(oci_manifest_json(), "layers").dump(), Errc::invalid_argument,
          R"(manifest: "layers" must be an array)"},
-        {"layers an object", with(oci_manifest_json(), "layers", json::object()).dump(),
-         Errc::invalid_argument, R"(manifest: "layers" must be an array)"},
+        {"layers an object", with(oci_manifest_json(), "layers", json::object()).dump(), Errc::invalid_argument,
+         R"(manifest: "layers" must be an array)"},
         {"null layers", with(oci_manifest_json(), "layers", nullptr).dump(), Errc::invalid_argument,
          R"(manifest: "layers" must be an array)"},
-        {"a layer that is a string", with(oci_manifest_json(), "layers", {"sha256:abc"}).dump(),
-         Errc::invalid_argument, R"(manifest: "layers" must be an array of objects)"},
+        {"a layer that is a string", with(oci_manifest_json(), "layers", {"sha256:abc"}).dump(), Errc::invalid_argument,
+         R"(manifest: "layers" must be an array of objects)"},
         {"negative size in layers[1]",
-         with(oci_manifest_json(), "layers",
-              {descriptor(media_type::oci_layer_gzip, "layer0"), bad_size})
-             .dump(),
+         with(oci_manifest_json(), "layers", {descriptor(media_type::oci_layer_gzip, "layer0"), bad_size}).dump(),
          Errc::invalid_argument, R"(manifest: layers[1]: "size" must be a non-negative integer)"},
         {"bad digest in layers[1]",
          with(oci_manifest_json(), "layers",
@@ -395,21 +374,17 @@ TEST_CASE("Manifest::parse rejects a malformed config or layers with the field t
         {"md5 digest in layers[1]",
          with(oci_manifest_json(), "layers",
               {descriptor(media_type::oci_layer_gzip, "layer0"),
-               with(descriptor(media_type::oci_layer_gzip, "layer1"), "digest",
-                    "md5:" + std::string(32, 'a'))})
+               with(descriptor(media_type::oci_layer_gzip, "layer1"), "digest", "md5:" + std::string(32, 'a'))})
              .dump(),
          Errc::unsupported,
-         "manifest: layers[1]: unsupported digest algorithm \"md5\" in \"md5:" +
-             std::string(32, 'a') + "\""},
+         "manifest: layers[1]: unsupported digest algorithm \"md5\" in \"md5:" + std::string(32, 'a') + "\""},
         {"bad subject",
-         with(oci_manifest_json(), "subject",
-              without(descriptor(media_type::oci_manifest, "s"), "mediaType"))
-             .dump(),
+         with(oci_manifest_json(), "subject", without(descriptor(media_type::oci_manifest, "s"), "mediaType")).dump(),
          Errc::invalid_argument, R"(manifest: subject: "mediaType" is missing)"},
-        {"numeric mediaType", with(oci_manifest_json(), "mediaType", 2).dump(),
-         Errc::invalid_argument, R"(manifest: "mediaType" must be a string)"},
-        {"numeric artifactType", with(oci_manifest_json(), "artifactType", 2).dump(),
-         Errc::invalid_argument, R"(manifest: "artifactType" must be a string)"},
+        {"numeric mediaType", with(oci_manifest_json(), "mediaType", 2).dump(), Errc::invalid_argument,
+         R"(manifest: "mediaType" must be a string)"},
+        {"numeric artifactType", with(oci_manifest_json(), "artifactType", 2).dump(), Errc::invalid_argument,
+         R"(manifest: "artifactType" must be a string)"},
         {"annotation not a string", with(oci_manifest_json(), "annotations", {{"k", true}}).dump(),
          Errc::invalid_argument, R"(manifest: "annotations" must be an object of strings)"},
     });
@@ -441,8 +416,7 @@ TEST_CASE("Index::parse reads an OCI index with platforms, artifactType, subject
     REQUIRE(index.subject);
     CHECK(index.subject->media_type == media_type::oci_index);
     CHECK(index.subject->digest == Digest::of("other index"));
-    CHECK(index.annotations ==
-          StringMap{{"org.opencontainers.image.created", "2024-01-02T03:04:05Z"}});
+    CHECK(index.annotations == StringMap{{"org.opencontainers.image.created", "2024-01-02T03:04:05Z"}});
 }
 
 TEST_CASE("Index::parse reads a Docker manifest list") {
@@ -462,26 +436,24 @@ TEST_CASE("Index::parse takes an index without mediaType to be OCI") {
     Index index = Index::parse(R"({"schemaVersion":2,"manifests":[]})").value();
     CHECK(index.media_type == media_type::oci_index);
     CHECK(index.manifests.empty());
-    CHECK(Index::parse(without(docker_list_json(), "mediaType").dump()).value().media_type ==
-          media_type::oci_index);
+    CHECK(Index::parse(without(docker_list_json(), "mediaType").dump()).value().media_type == media_type::oci_index);
 }
 
 TEST_CASE("Index::parse rejects a malformed index with the field that is wrong") {
     check_errors<Index>({
-        {"schemaVersion 1", with(oci_index_json(), "schemaVersion", 1).dump(),
-         Errc::invalid_argument, R"(index: "schemaVersion" must be 2)"},
-        {"no schemaVersion", without(oci_index_json(), "schemaVersion").dump(),
-         Errc::invalid_argument, R"(index: "schemaVersion" must be 2)"},
+        {"schemaVersion 1", with(oci_index_json(), "schemaVersion", 1).dump(), Errc::invalid_argument,
+         R"(index: "schemaVersion" must be 2)"},
+        {"no schemaVersion", without(oci_index_json(), "schemaVersion").dump(), Errc::invalid_argument,
+         R"(index: "schemaVersion" must be 2)"},
         {"no manifests", without(oci_index_json(), "manifests").dump(), Errc::invalid_argument,
          R"(index: "manifests" must be an array)"},
-        {"manifests an object", with(oci_index_json(), "manifests", json::object()).dump(),
-         Errc::invalid_argument, R"(index: "manifests" must be an array)"},
-        {"a manifest that is a number", with(oci_index_json(), "manifests", {1}).dump(),
-         Errc::invalid_argument, R"(index: "manifests" must be an array of objects)"},
+        {"manifests an object", with(oci_index_json(), "manifests", json::object()).dump(), Errc::invalid_argument,
+         R"(index: "manifests" must be an array)"},
+        {"a manifest that is a number", with(oci_index_json(), "manifests", {1}).dump(), Errc::invalid_argument,
+         R"(index: "manifests" must be an array of objects)"},
         {"float size in manifests[1]",
          with(oci_index_json(), "manifests",
-              {descriptor(media_type::oci_manifest, "a"),
-               with(descriptor(media_type::oci_manifest, "b"), "size", 1.0)})
+              {descriptor(media_type::oci_manifest, "a"), with(descriptor(media_type::oci_manifest, "b"), "size", 1.0)})
              .dump(),
          Errc::invalid_argument, R"(index: manifests[1]: "size" must be a non-negative integer)"},
         {"platform without architecture in manifests[0]",
@@ -490,18 +462,16 @@ TEST_CASE("Index::parse rejects a malformed index with the field that is wrong")
              .dump(),
          Errc::invalid_argument, R"(index: manifests[0]: platform: "architecture" is missing)"},
         {"bad subject",
-         with(oci_index_json(), "subject",
-              with(descriptor(media_type::oci_index, "s"), "size", "1"))
-             .dump(),
+         with(oci_index_json(), "subject", with(descriptor(media_type::oci_index, "s"), "size", "1")).dump(),
          Errc::invalid_argument, R"(index: subject: "size" must be a non-negative integer)"},
-        {"annotations an array", with(oci_index_json(), "annotations", {"a"}).dump(),
-         Errc::invalid_argument, R"(index: "annotations" must be an object of strings)"},
+        {"annotations an array", with(oci_index_json(), "annotations", {"a"}).dump(), Errc::invalid_argument,
+         R"(index: "annotations" must be an object of strings)"},
     });
 }
 
 TEST_CASE("Index::to_json then parse gives equal fields") {
-    for (const json& input : {oci_index_json(), docker_list_json(),
-                              json{{"schemaVersion", 2}, {"manifests", json::array()}}}) {
+    for (const json& input :
+         {oci_index_json(), docker_list_json(), json{{"schemaVersion", 2}, {"manifests", json::array()}}}) {
         CAPTURE(input.dump());
         Index index = Index::parse(input.dump()).value();
         std::string text = index.to_json();
@@ -509,9 +479,8 @@ TEST_CASE("Index::to_json then parse gives equal fields") {
         check_same(again, index);
         CHECK(again.to_json() == text);
     }
-    CHECK(json::parse(Index{}.to_json()) == json{{"schemaVersion", 2},
-                                                 {"mediaType", media_type::oci_index},
-                                                 {"manifests", json::array()}});
+    CHECK(json::parse(Index{}.to_json()) ==
+          json{{"schemaVersion", 2}, {"mediaType", media_type::oci_index}, {"manifests", json::array()}});
 }
 
 TEST_CASE("media_type predicates classify every known type") {
@@ -535,12 +504,9 @@ TEST_CASE("media_type predicates classify every known type") {
         {media_type::oci_layer, false, false, false, true, false, Compression::none},
         {media_type::oci_layer_gzip, false, false, false, true, false, Compression::gzip},
         {media_type::oci_layer_zstd, false, false, false, true, false, Compression::zstd},
-        {media_type::oci_layer_nondistributable, false, false, false, true, true,
-         Compression::none},
-        {media_type::oci_layer_nondistributable_gzip, false, false, false, true, true,
-         Compression::gzip},
-        {media_type::oci_layer_nondistributable_zstd, false, false, false, true, true,
-         Compression::zstd},
+        {media_type::oci_layer_nondistributable, false, false, false, true, true, Compression::none},
+        {media_type::oci_layer_nondistributable_gzip, false, false, false, true, true, Compression::gzip},
+        {media_type::oci_layer_nondistributable_zstd, false, false, false, true, true, Compression::zstd},
         {media_type::docker_layer, false, false, false, true, false, Compression::none},
         {media_type::docker_layer_gzip, false, false, false, true, false, Compression::gzip},
         {media_type::docker_layer_zstd, false, false, false, true, false, Compression::zstd},
@@ -548,18 +514,12 @@ TEST_CASE("media_type predicates classify every known type") {
         // Unknown, and near misses: matching is exact.
         {"", false, false, false, false, false, std::nullopt},
         {"application/json", false, false, false, false, false, std::nullopt},
-        {"application/vnd.docker.distribution.manifest.v1+prettyjws", false, false, false, false,
-         false, std::nullopt},
-        {"application/vnd.oci.image.manifest.v1+json ", false, false, false, false, false,
-         std::nullopt},
-        {"APPLICATION/VND.OCI.IMAGE.INDEX.V1+JSON", false, false, false, false, false,
-         std::nullopt},
-        {"application/vnd.oci.image.layer.v1.tar+GZIP", false, false, false, false, false,
-         std::nullopt},
-        {"application/vnd.oci.image.layer.v1.tar+bzip2", false, false, false, false, false,
-         std::nullopt},
-        {"application/vnd.docker.image.rootfs.foreign.diff.tar", false, false, false, false, false,
-         std::nullopt},
+        {"application/vnd.docker.distribution.manifest.v1+prettyjws", false, false, false, false, false, std::nullopt},
+        {"application/vnd.oci.image.manifest.v1+json ", false, false, false, false, false, std::nullopt},
+        {"APPLICATION/VND.OCI.IMAGE.INDEX.V1+JSON", false, false, false, false, false, std::nullopt},
+        {"application/vnd.oci.image.layer.v1.tar+GZIP", false, false, false, false, false, std::nullopt},
+        {"application/vnd.oci.image.layer.v1.tar+bzip2", false, false, false, false, false, std::nullopt},
+        {"application/vnd.docker.image.rootfs.foreign.diff.tar", false, false, false, false, false, std::nullopt},
     };
     for (const Case& c : cases) {
         CAPTURE(c.type);
@@ -573,15 +533,11 @@ TEST_CASE("media_type predicates classify every known type") {
 }
 
 TEST_CASE("media_type::oci_layer_type names the OCI layer type of each compression") {
-    CHECK(media_type::oci_layer_type(Compression::none) ==
-          "application/vnd.oci.image.layer.v1.tar");
-    CHECK(media_type::oci_layer_type(Compression::gzip) ==
-          "application/vnd.oci.image.layer.v1.tar+gzip");
-    CHECK(media_type::oci_layer_type(Compression::zstd) ==
-          "application/vnd.oci.image.layer.v1.tar+zstd");
+    CHECK(media_type::oci_layer_type(Compression::none) == "application/vnd.oci.image.layer.v1.tar");
+    CHECK(media_type::oci_layer_type(Compression::gzip) == "application/vnd.oci.image.layer.v1.tar+gzip");
+    CHECK(media_type::oci_layer_type(Compression::zstd) == "application/vnd.oci.image.layer.v1.tar+zstd");
     for (Compression compression : {Compression::none, Compression::gzip, Compression::zstd}) {
-        CHECK(media_type::layer_compression(media_type::oci_layer_type(compression)) ==
-              compression);
+        CHECK(media_type::layer_compression(media_type::oci_layer_type(compression)) == compression);
         CHECK_FALSE(media_type::is_non_distributable(media_type::oci_layer_type(compression)));
     }
 }

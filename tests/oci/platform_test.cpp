@@ -11,10 +11,8 @@ using nlohmann::json;
 
 namespace {
 
-Platform make(std::string os, std::string architecture, std::string variant = "",
-              std::string os_version = "") {
-    return Platform{
-        std::move(os), std::move(architecture), std::move(variant), std::move(os_version), {}};
+Platform make(std::string os, std::string architecture, std::string variant = "", std::string os_version = "") {
+    return Platform{std::move(os), std::move(architecture), std::move(variant), std::move(os_version), {}};
 }
 
 struct ErrorCase {
@@ -35,8 +33,7 @@ TEST_CASE("Platform::parse reads os/arch and os/arch/variant as written") {
 }
 
 TEST_CASE("Platform::to_string is the inverse of parse") {
-    for (std::string text :
-         {"linux/amd64", "linux/arm64/v8", "linux/arm/v7", "freebsd/riscv64", "linux/x86_64"}) {
+    for (std::string text : {"linux/amd64", "linux/arm64/v8", "linux/arm/v7", "freebsd/riscv64", "linux/x86_64"}) {
         CAPTURE(text);
         CHECK(Platform::parse(text).value().to_string() == text);
     }
@@ -53,8 +50,7 @@ TEST_CASE("Platform::parse rejects malformed text with the reason") {
         {"linux//v7", R"(invalid platform "linux//v7": empty architecture)"},
         {"linux/arm/", R"(invalid platform "linux/arm/": empty variant)"},
         {"Linux/amd64", R"(invalid platform "Linux/amd64": os "Linux" must be lower case)"},
-        {"linux/AMD64",
-         R"(invalid platform "linux/AMD64": architecture "AMD64" must be lower case)"},
+        {"linux/AMD64", R"(invalid platform "linux/AMD64": architecture "AMD64" must be lower case)"},
         {"linux/arm/V7", R"(invalid platform "linux/arm/V7": variant "V7" must be lower case)"},
         {"linux/amd 64",
          R"(invalid platform "linux/amd 64": architecture "amd 64" may contain only a-z, 0-9, '_' and '-')"},
@@ -95,8 +91,7 @@ TEST_CASE("Platform::normalized maps aliases to the image spec's names") {
         {make("linux", "i386"), make("linux", "386")},
         {make("linux", "386"), make("linux", "386")},
         {make("Linux", "AMD64"), make("linux", "amd64")},
-        {make("Windows", "amd64", "", "10.0.17763.1"),
-         make("windows", "amd64", "", "10.0.17763.1")},
+        {make("Windows", "amd64", "", "10.0.17763.1"), make("windows", "amd64", "", "10.0.17763.1")},
     };
     for (const Case& c : cases) {
         CAPTURE(c.input.to_string());
@@ -177,17 +172,13 @@ TEST_CASE("Platform::from_json names the field that is wrong") {
         {json{{"os", 1}, {"architecture", "amd64"}}, R"(platform: "os" must be a string)"},
         {json{{"os", "linux"}, {"architecture", nullptr}}, R"(platform: "architecture" is missing)"},
         {json{{"os", ""}, {"architecture", "amd64"}}, R"(platform: "os" must not be empty)"},
-        {json{{"os", "linux"}, {"architecture", ""}},
-         R"(platform: "architecture" must not be empty)"},
-        {json{{"os", "linux"}, {"architecture", "arm"}, {"variant", 7}},
-         R"(platform: "variant" must be a string)"},
+        {json{{"os", "linux"}, {"architecture", ""}}, R"(platform: "architecture" must not be empty)"},
+        {json{{"os", "linux"}, {"architecture", "arm"}, {"variant", 7}}, R"(platform: "variant" must be a string)"},
         {json{{"os", "windows"}, {"architecture", "amd64"}, {"os.version", json::array()}},
          R"(platform: "os.version" must be a string)"},
         {json{{"os", "windows"}, {"architecture", "amd64"}, {"os.features", "win32k"}},
          R"(platform: "os.features" must be an array of strings)"},
-        {json{{"os", "windows"},
-              {"architecture", "amd64"},
-              {"os.features", json::array({"win32k", 1})}},
+        {json{{"os", "windows"}, {"architecture", "amd64"}, {"os.features", json::array({"win32k", 1})}},
          R"(platform: "os.features" must be an array of strings)"},
     };
     for (const Case& c : cases) {
@@ -200,7 +191,8 @@ TEST_CASE("Platform::from_json names the field that is wrong") {
 }
 
 TEST_CASE("Platform::from_json reads a null variant or os.version as absent", "[platform]") {
-    auto p = Platform::from_json(json{{"os", "linux"}, {"architecture", "amd64"}, {"variant", nullptr}, {"os.version", nullptr}});
+    auto p = Platform::from_json(
+        json{{"os", "linux"}, {"architecture", "amd64"}, {"variant", nullptr}, {"os.version", nullptr}});
     REQUIRE(p);
     CHECK(p->variant.empty());
     CHECK(p->os_version.empty());

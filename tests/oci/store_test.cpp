@@ -67,10 +67,8 @@ struct TestImage {
 };
 
 // Stores an image of the given layer contents; `created` makes configs differ.
-TestImage put_image(OciLayout& layout, std::string_view created,
-                    const std::vector<std::string>& layer_contents) {
-    ImageConfig config{.platform = {.os = "linux", .architecture = "amd64"},
-                       .created = std::string(created)};
+TestImage put_image(OciLayout& layout, std::string_view created, const std::vector<std::string>& layer_contents) {
+    ImageConfig config{.platform = {.os = "linux", .architecture = "amd64"}, .created = std::string(created)};
     TestImage image{.manifest = Descriptor::of(media_type::oci_manifest, ""),
                     .config = Descriptor::of(media_type::oci_config, "")};
     for (const auto& content : layer_contents) {
@@ -103,8 +101,7 @@ std::set<std::string> stored_blobs(const fs::path& root) {
     std::set<std::string> digests;
     for (const auto& algorithm : fs::directory_iterator(root / "blobs")) {
         for (const auto& blob : fs::directory_iterator(algorithm.path())) {
-            digests.insert(algorithm.path().filename().string() + ":" +
-                           blob.path().filename().string());
+            digests.insert(algorithm.path().filename().string() + ":" + blob.path().filename().string());
         }
     }
     return digests;
@@ -157,14 +154,12 @@ TEST_CASE("Store::open names the store in its errors", "[store]") {
     REQUIRE_FALSE(store);
     CHECK(store.error().code() == Errc::io);
     CHECK(store.error().what() ==
-          "image store: create directory " + (root / "blobs" / "sha256").string() +
-              ": Not a directory");
+          "image store: create directory " + (root / "blobs" / "sha256").string() + ": Not a directory");
 }
 
 TEST_CASE("Store::default_root prefers $HOIST_ROOT", "[store]") {
     const char* saved = std::getenv("HOIST_ROOT");
-    std::optional<std::string> previous = saved != nullptr ? std::optional<std::string>(saved)
-                                                           : std::nullopt;
+    std::optional<std::string> previous = saved != nullptr ? std::optional<std::string>(saved) : std::nullopt;
     REQUIRE(::setenv("HOIST_ROOT", "/somewhere/hoist-root", 1) == 0);
     CHECK(Store::default_root() == fs::path("/somewhere/hoist-root"));
     if (previous) {
@@ -182,9 +177,8 @@ TEST_CASE("Store::images lists named images sorted by name, then unnamed ones", 
     auto alpine = put_image(layout, "2023-01-01T00:00:00Z", {"alpine"});
     auto web = put_image(layout, "2022-06-01T00:00:00Z", {"base", "web"});
     auto loaded = put_image(layout, "2021-01-01T00:00:00Z", {"loaded"});
-    auto index = layout.put_bytes(media_type::oci_index,
-                                  Index{.manifests = {app.manifest, web.manifest}}.to_json())
-                     .value();
+    auto index =
+        layout.put_bytes(media_type::oci_index, Index{.manifests = {app.manifest, web.manifest}}.to_json()).value();
 
     // Added in an order other than the listing's.
     REQUIRE(store.tag(app.manifest, reference("zeta:1")));
@@ -196,9 +190,8 @@ TEST_CASE("Store::images lists named images sorted by name, then unnamed ones", 
 
     auto images = store.images();
     REQUIRE(images);
-    CHECK(names_of(*images) ==
-          std::vector<std::string>{"docker.io/library/alpine:3", "docker.io/library/app:dev",
-                                   "docker.io/library/zeta:1", "localhost:5000/web:1", "", ""});
+    CHECK(names_of(*images) == std::vector<std::string>{"docker.io/library/alpine:3", "docker.io/library/app:dev",
+                                                        "docker.io/library/zeta:1", "localhost:5000/web:1", "", ""});
 
     const auto& first = (*images)[0];
     CHECK(first.target.digest == alpine.manifest.digest);
@@ -250,8 +243,7 @@ TEST_CASE("Store::find finds an image by name, ID, ID prefix and digest referenc
     found_app(app.manifest.digest.short_hex());
     found_app(app.manifest.digest.to_string());
     CHECK(found_app("app@" + app.manifest.digest.to_string()).name == reference("app:dev"));
-    CHECK(found_app("docker.io/library/app@" + app.manifest.digest.to_string()).name ==
-          reference("app:dev"));
+    CHECK(found_app("docker.io/library/app@" + app.manifest.digest.to_string()).name == reference("app:dev"));
 
     auto found_other = store.find("other:1");
     REQUIRE(found_other);
@@ -266,11 +258,9 @@ TEST_CASE("Store::find refuses what names no image with Errc::not_found", "[stor
     REQUIRE(store.tag(app.manifest, reference("app:dev")));
 
     for (const std::string& name : std::vector<std::string>{
-             "app:nope", "app", "nope", "localhost:5000/app:dev", "0123456789ab", "sha256:0123",
-             std::string(64, 'a'),
-          // A digest reference needs the repository as well as the digest.
-          "other@" + app.manifest.digest.to_string(),
-          "app@" + Digest::of("something else").to_string()}) {
+             "app:nope", "app", "nope", "localhost:5000/app:dev", "0123456789ab", "sha256:0123", std::string(64, 'a'),
+             // A digest reference needs the repository as well as the digest.
+             "other@" + app.manifest.digest.to_string(), "app@" + Digest::of("something else").to_string()}) {
         auto found = store.find(name);
         REQUIRE_FALSE(found);
         CHECK(found.error().code() == Errc::not_found);
@@ -330,8 +320,7 @@ TEST_CASE("Store::tag names an image and replaces what had the name", "[store]")
     REQUIRE(images.size() == 1);
     CHECK(images[0].id == second.config.digest);
     // The layout's index.json holds the full normalised name.
-    CHECK(store.layout().find("docker.io/library/app:dev").value()->digest ==
-          second.manifest.digest);
+    CHECK(store.layout().find("docker.io/library/app:dev").value()->digest == second.manifest.digest);
 }
 
 TEST_CASE("Store::tag refuses a digest reference", "[store]") {
@@ -361,8 +350,7 @@ TEST_CASE("Store::remove by name keeps the image's other name and its blobs", "[
     CHECK(removal->gc.blobs_removed == 0);
     CHECK(removal->gc.bytes_removed == 0);
 
-    CHECK(names_of(store.images().value()) ==
-          std::vector<std::string>{"docker.io/library/app:prod"});
+    CHECK(names_of(store.images().value()) == std::vector<std::string>{"docker.io/library/app:prod"});
     CHECK(store.find("app:dev").error().code() == Errc::not_found);
     CHECK(stored_blobs(temp.path()) == digests_of(image.blobs()));
 }
