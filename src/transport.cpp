@@ -275,6 +275,19 @@ Result<std::vector<CopiedImage>> load(const fs::path& file, oci::Store& store) {
     return loaded;
 }
 
+Result<void> unpack(const Location& location, const fs::path& dir, const oci::ApplyOptions& options,
+                    const fs::path& store_root) {
+    auto open = HOIST_TRY(open_source(location, store_root));
+    auto image = HOIST_TRY(platform_manifest(*open.source, *open.root, oci::Platform::host()));
+    auto manifest = HOIST_TRY(oci::Manifest::parse(HOIST_TRY(open.source->read_blob(image))));
+    HOIST_TRY(make_directories(dir));
+    for (const auto& layer : manifest.layers) {
+        auto content = HOIST_TRY(open.source->open_blob(layer));
+        HOIST_TRY(in_context(oci::apply_layer(dir, *content, layer, options), "layer " + layer.digest.to_string()));
+    }
+    return {};
+}
+
 Result<std::string> inspect(const Location& location, InspectView view, const fs::path& store_root) {
     auto open = HOIST_TRY(open_source(location, store_root));
     if (view == InspectView::raw_manifest) {

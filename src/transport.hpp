@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "oci/layer_applier.hpp"
 #include "oci/reference.hpp"
 #include "oci/store.hpp"
 
@@ -38,6 +39,11 @@ Result<CopiedImage> copy(const Location& from, const Location& to, const std::fi
 // Loads every image of an oci-archive or docker-archive (told apart by their contents) into the
 // store, under the names the archive gives them.
 Result<std::vector<CopiedImage>> load(const std::filesystem::path& file, oci::Store& store);
+
+// Unpacks the image at `location` (for an index, the host platform's) into the directory `dir`,
+// which is created, applying its layers in order.
+Result<void> unpack(const Location& location, const std::filesystem::path& dir, const oci::ApplyOptions& options,
+                    const std::filesystem::path& store_root);
 
 enum class InspectView { summary, raw_manifest, config };
 // What `hoist inspect` prints: a JSON summary as skopeo prints it, the manifest as stored, or

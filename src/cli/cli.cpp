@@ -22,7 +22,9 @@ int run(int argc, char** argv) {
         context.root = root.empty() ? oci::Store::default_root() : std::filesystem::path(root);
     });
     add_copy_command(app, context);
+    add_debug_command(app, context);
     add_images_command(app, context);
+    add_import_command(app, context);
     add_inspect_command(app, context);
     add_load_command(app, context);
     add_rmi_command(app, context);

@@ -29,6 +29,7 @@ void add_copy_command(CLI::App& app, Context& context);
 // Hidden from --help: verbs for tests and benchmarks.
 void add_debug_command(CLI::App& app, Context& context);
 void add_images_command(CLI::App& app, Context& context);
+void add_import_command(CLI::App& app, Context& context);
 void add_inspect_command(CLI::App& app, Context& context);
 void add_load_command(CLI::App& app, Context& context);
 void add_rmi_command(CLI::App& app, Context& context);

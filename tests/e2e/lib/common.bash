@@ -3,6 +3,7 @@
 set -euo pipefail
 
 : "${HOIST:?set HOIST to the hoist binary}"
+lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/hoist-e2e.XXXXXX")
 chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT

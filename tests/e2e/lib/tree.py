@@ -1,0 +1,47 @@
+"""Prints a file tree as one sorted line per entry, to compare unpacked images:
+path, type, mode, [owner,] size, link target, xattrs, sha256 of content.
+
+usage: tree.py ROOT [--no-owners] [--skip PATH]...
+"""
+import hashlib
+import os
+import stat
+import sys
+
+
+def main():
+    root = sys.argv[1]
+    owners = "--no-owners" not in sys.argv
+    skip = {sys.argv[i + 1] for i, arg in enumerate(sys.argv) if arg == "--skip"}
+    lines = []
+    for directory, dirs, files in os.walk(root):
+        for name in sorted(dirs + files):
+            path = os.path.join(directory, name)
+            relative = os.path.relpath(path, root)
+            if relative in skip:
+                continue
+            st = os.lstat(path)
+            kind = stat.S_IFMT(st.st_mode)
+            fields = [relative, oct(kind), oct(stat.S_IMODE(st.st_mode))]
+            if owners:
+                fields.append(f"{st.st_uid}:{st.st_gid}")
+            if stat.S_ISREG(kind):
+                with open(path, "rb") as f:
+                    fields += [str(st.st_size), hashlib.sha256(f.read()).hexdigest()]
+            elif stat.S_ISLNK(kind):
+                fields.append("-> " + os.readlink(path))
+            elif stat.S_ISCHR(kind) or stat.S_ISBLK(kind):
+                fields.append(f"{os.major(st.st_rdev)},{os.minor(st.st_rdev)}")
+            try:
+                names = sorted(os.listxattr(path, follow_symlinks=False))
+            except OSError:
+                names = []
+            for xattr in names:
+                # umoci --rootless records owners in user.rootlesscontainers.
+                if owners or (xattr.startswith("user.") and xattr != "user.rootlesscontainers"):
+                    fields.append(f"{xattr}={os.getxattr(path, xattr, follow_symlinks=False).hex()}")
+            lines.append(" ".join(fields))
+    print("\n".join(sorted(lines)))
+
+
+main()
