@@ -58,3 +58,10 @@ tar -C rootfs --xattrs -czf rootfs.tar.gz .
 "$HOIST" import rootfs.tar.gz from-tar:1 >/dev/null
 "$HOIST" debug unpack local:from-tar:1 from-tar
 expect_eq "$(tree from-tar)" "$want" "tree of an image imported from a tar"
+
+# Layers that skopeo recompressed (Go's zstd) are applied by hoist to the same tree.
+skopeo copy -q --dest-compress --dest-compress-format zstd oci:src:v1 oci:zstd-src:v1
+expect_eq "$(skopeo inspect --raw oci:zstd-src:v1 | jq -r '.layers[0].mediaType')" \
+    "application/vnd.oci.image.layer.v1.tar+zstd" "skopeo's layer media type"
+"$HOIST" debug unpack oci:zstd-src:v1 from-skopeo
+expect_eq "$(tree from-skopeo)" "$(tree from-umoci/rootfs)" "skopeo's zstd layers applied by hoist"

@@ -27,3 +27,22 @@ expect_eq "$(skopeo inspect --raw docker-archive:home/app.tar | jq -r .config.di
 mkdir locked
 expect_error 1 "hoist: images: image store: create directory $work/locked/x/blobs/sha256: Permission denied" \
     as_nobody "$HOIST" --root "$work/locked/x" images
+
+# Unprivileged import and unpack: owners and devices in the layer come from the tar, not from
+# privileges; unpacking skips the device node with a warning and keeps everything else.
+mkdir -p rootfs/bin rootfs/dev
+cp /bin/busybox rootfs/bin/busybox
+ln -s busybox rootfs/bin/sh
+mknod rootfs/dev/null c 1 3
+tar -C rootfs -cf rootfs.tar .
+chmod a+r rootfs.tar
+as_nobody "$HOIST" import "$work/rootfs.tar" base:1 >/dev/null
+status=0
+as_nobody "$HOIST" debug unpack local:base:1 "$work/home/unpacked" 2>"$work/home/warnings" || status=$?
+expect_eq "$status" 0 "rootless unpack status"
+grep -q 'dev/null' "$work/home/warnings" || fail "no warning about the skipped device node: $(cat "$work/home/warnings")"
+[[ ! -e $work/home/unpacked/dev/null ]] || fail "a device node was made without privileges"
+cmp -s "$work/home/unpacked/bin/busybox" /bin/busybox || fail "busybox differs after a rootless unpack"
+expect_eq "$(readlink "$work/home/unpacked/bin/sh")" "busybox" "symlink after a rootless unpack"
+expect_eq "$(as_nobody "$HOIST" inspect local:base:1 | jq -r '.LayersData[0].MIMEType')" \
+    "application/vnd.oci.image.layer.v1.tar+gzip" "layer type of a rootless import"
