@@ -63,6 +63,34 @@ Result<Descriptor> Descriptor::from_json(const json::Json& object, std::string_v
     return descriptor;
 }
 
+Result<std::vector<Descriptor>> descriptor_array(const json::Json& object, std::string_view key,
+                                                 std::string_view what) {
+    std::vector<Descriptor> descriptors;
+    auto items = HOIST_TRY(json::object_array(object, key, what));
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        descriptors.push_back(HOIST_TRY(Descriptor::from_json(
+            items[i], std::string(what) + ": " + std::string(key) + "[" + std::to_string(i) + "]")));
+    }
+    return descriptors;
+}
+
+Result<std::optional<Descriptor>> optional_descriptor(const json::Json& object, std::string_view key,
+                                                      std::string_view what) {
+    auto it = object.find(key);
+    if (it == object.end() || it->is_null()) {
+        return std::nullopt;
+    }
+    return HOIST_TRY(Descriptor::from_json(*it, std::string(what) + ": " + std::string(key)));
+}
+
+json::Json to_json(const std::vector<Descriptor>& descriptors) {
+    json::Json array = json::Json::array();
+    for (const auto& descriptor : descriptors) {
+        array.push_back(descriptor.to_json());
+    }
+    return array;
+}
+
 json::Json Descriptor::to_json() const {
     json::Json object = {{"mediaType", media_type}, {"digest", digest.to_string()}, {"size", size}};
     json::set_if(object, "urls", urls);

@@ -35,4 +35,12 @@ struct Descriptor {
     json::Json to_json() const;
 };
 
+// The descriptors in the array object[key] (none when absent); errors name the element, as in
+// "manifest: layers[1]: ...".
+Result<std::vector<Descriptor>> descriptor_array(const json::Json& object, std::string_view key, std::string_view what);
+// object[key] as a descriptor, when it is there and not null.
+Result<std::optional<Descriptor>> optional_descriptor(const json::Json& object, std::string_view key,
+                                                      std::string_view what);
+json::Json to_json(const std::vector<Descriptor>& descriptors);
+
 }  // namespace hoist::oci

@@ -17,23 +17,14 @@ Result<Index> Index::parse(std::string_view bytes) {
     Index index{.media_type = type.value_or(std::string(media_type::oci_index))};
     index.artifact_type = HOIST_TRY(json::optional_string(object, "artifactType", "index"));
     index.annotations = HOIST_TRY(json::string_map(object, "annotations", "index"));
-    auto manifests = HOIST_TRY(json::object_array(object, "manifests", "index"));
-    for (std::size_t i = 0; i < manifests.size(); ++i) {
-        index.manifests.push_back(
-            HOIST_TRY(Descriptor::from_json(manifests[i], "index: manifests[" + std::to_string(i) + "]")));
-    }
-    if (auto subject = object.find("subject"); subject != object.end() && !subject->is_null()) {
-        index.subject = HOIST_TRY(Descriptor::from_json(*subject, "index: subject"));
-    }
+    index.manifests = HOIST_TRY(descriptor_array(object, "manifests", "index"));
+    index.subject = HOIST_TRY(optional_descriptor(object, "subject", "index"));
     return index;
 }
 
 std::string Index::to_json() const {
     json::Json object = {{"schemaVersion", 2}, {"mediaType", media_type}};
-    object["manifests"] = json::Json::array();
-    for (const auto& manifest : manifests) {
-        object["manifests"].push_back(manifest.to_json());
-    }
+    object["manifests"] = oci::to_json(manifests);
     json::set_if(object, "artifactType", artifact_type);
     if (subject) {
         object["subject"] = subject->to_json();

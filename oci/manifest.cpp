@@ -29,23 +29,14 @@ Result<Manifest> Manifest::parse(std::string_view bytes) {
     Manifest manifest{.media_type = type.value_or(std::string(media_type::oci_manifest)), .config = std::move(config)};
     manifest.artifact_type = HOIST_TRY(json::optional_string(object, "artifactType", "manifest"));
     manifest.annotations = HOIST_TRY(json::string_map(object, "annotations", "manifest"));
-    auto layers = HOIST_TRY(json::object_array(object, "layers", "manifest"));
-    for (std::size_t i = 0; i < layers.size(); ++i) {
-        manifest.layers.push_back(
-            HOIST_TRY(Descriptor::from_json(layers[i], "manifest: layers[" + std::to_string(i) + "]")));
-    }
-    if (auto subject = object.find("subject"); subject != object.end() && !subject->is_null()) {
-        manifest.subject = HOIST_TRY(Descriptor::from_json(*subject, "manifest: subject"));
-    }
+    manifest.layers = HOIST_TRY(descriptor_array(object, "layers", "manifest"));
+    manifest.subject = HOIST_TRY(optional_descriptor(object, "subject", "manifest"));
     return manifest;
 }
 
 std::string Manifest::to_json() const {
     json::Json object = {{"schemaVersion", 2}, {"mediaType", media_type}, {"config", config.to_json()}};
-    object["layers"] = json::Json::array();
-    for (const auto& layer : layers) {
-        object["layers"].push_back(layer.to_json());
-    }
+    object["layers"] = oci::to_json(layers);
     json::set_if(object, "artifactType", artifact_type);
     if (subject) {
         object["subject"] = subject->to_json();

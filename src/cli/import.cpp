@@ -37,7 +37,8 @@ Result<std::optional<std::int64_t>> source_date_epoch() {
 }  // namespace
 
 void add_import_command(CLI::App& app, Context& context) {
-    auto* command = app.add_subcommand("import", "Make a one-layer image from a root filesystem (a directory or a tar)");
+    auto* command =
+        app.add_subcommand("import", "Make a one-layer image from a root filesystem (a directory or a tar)");
     struct Options {
         std::string source;
         std::string name;
