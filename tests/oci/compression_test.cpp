@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+
+#include "tests/support.hpp"
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -26,14 +28,7 @@ namespace {
 
 constexpr std::size_t k_block = 64 * 1024;  // small blocks keep the tests fast
 
-class StringWriter final : public Writer {
-public:
-    Result<void> write(std::string_view bytes) override {
-        bytes_.append(bytes);
-        return {};
-    }
-    std::string bytes_;
-};
+using hoist::test::StringWriter;
 
 // Fails every write once `limit` bytes have been written.
 class FailingWriter final : public Writer {
@@ -104,7 +99,7 @@ std::string compress(std::string_view input, const CompressionOptions& options, 
     }
     REQUIRE(written);
     REQUIRE((*writer)->finish());
-    return out.bytes_;
+    return out.text;
 }
 
 Result<std::string> decompress(std::string compressed, std::size_t read_size = 65536,
@@ -288,10 +283,10 @@ TEST_CASE("LayerStream yields the diffID, digest and sizes of one pass", "[compr
     REQUIRE(blob);
     CHECK(blob->diff_id == Digest::of(input));
     CHECK(blob->uncompressed_size == static_cast<std::int64_t>(input.size()));
-    CHECK(blob->descriptor.digest == Digest::of(out.bytes_));
-    CHECK(blob->descriptor.size == static_cast<std::int64_t>(out.bytes_.size()));
+    CHECK(blob->descriptor.digest == Digest::of(out.text));
+    CHECK(blob->descriptor.size == static_cast<std::int64_t>(out.text.size()));
     CHECK(blob->descriptor.media_type == hoist::oci::media_type::oci_layer_type(compression));
-    CHECK(out.bytes_ == compress(input, options_for(compression)));
+    CHECK(out.text == compress(input, options_for(compression)));
     if (compression == Compression::none) {
         CHECK(blob->descriptor.digest == blob->diff_id);
     }
@@ -455,5 +450,5 @@ TEST_CASE("A CompressingWriter destroyed before finish stops its threads", "[com
         REQUIRE(writer);
         REQUIRE((*writer)->write(sample(20 * k_block)));
     }
-    CHECK(out.bytes_.size() > 0);
+    CHECK(out.text.size() > 0);
 }

@@ -1,6 +1,8 @@
 #include "oci/descriptor.hpp"
 
 #include <catch2/catch.hpp>
+
+#include "tests/support.hpp"
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -48,15 +50,8 @@ json minimal_json() {
     return json{{"mediaType", media_type::oci_layer_gzip}, {"digest", k_empty_digest}, {"size", 0}};
 }
 
-json with(json object, const std::string& key, json value) {
-    object[key] = std::move(value);
-    return object;
-}
-
-json without(json object, const std::string& key) {
-    object.erase(key);
-    return object;
-}
+using hoist::test::with;
+using hoist::test::without;
 
 struct ErrorCase {
     std::string name;

@@ -1,6 +1,8 @@
 #include "oci/image_config.hpp"
 
 #include <catch2/catch.hpp>
+
+#include "tests/support.hpp"
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -87,15 +89,8 @@ json minimal_json() {
         {"architecture", "amd64"}, {"os", "linux"}, {"rootfs", {{"type", "layers"}, {"diff_ids", json::array()}}}};
 }
 
-json with(json object, const std::string& key, json value) {
-    object[key] = std::move(value);
-    return object;
-}
-
-json without(json object, const std::string& key) {
-    object.erase(key);
-    return object;
-}
+using hoist::test::with;
+using hoist::test::without;
 
 // minimal_json() with config[key] = value.
 json with_config(const std::string& key, json value) {

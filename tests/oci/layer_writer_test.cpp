@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+
+#include "tests/support.hpp"
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,14 +21,7 @@ using namespace hoist::oci;
 
 namespace {
 
-class StringWriter final : public Writer {
-public:
-    Result<void> write(std::string_view bytes) override {
-        text.append(bytes);
-        return {};
-    }
-    std::string text;
-};
+using hoist::test::StringWriter;
 
 struct ReadEntry {
     std::string path;

@@ -1,6 +1,8 @@
 #include "oci/manifest.hpp"
 
 #include <catch2/catch.hpp>
+
+#include "tests/support.hpp"
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -27,15 +29,8 @@ json descriptor(std::string_view type, std::string_view content) {
     return json{{"mediaType", type}, {"digest", Digest::of(content).to_string()}, {"size", content.size()}};
 }
 
-json with(json object, const std::string& key, json value) {
-    object[key] = std::move(value);
-    return object;
-}
-
-json without(json object, const std::string& key) {
-    object.erase(key);
-    return object;
-}
+using hoist::test::with;
+using hoist::test::without;
 
 // An OCI image-spec 1.1 manifest using every field.
 json oci_manifest_json() {
