@@ -438,7 +438,28 @@ Error truncated(std::string_view format) {
 }
 
 // gzip through zlib's inflate, member after member until the input ends.
-class GzipReader final : public Reader {
+// A decompressing Reader whose first error is returned again by every later read.
+class StickyReader : public Reader {
+public:
+    Result<std::size_t> read(std::span<char> buffer) final {
+        if (m_error) {
+            return std::unexpected(*m_error);
+        }
+        auto n = produce(buffer);
+        if (!n) {
+            m_error = n.error();
+        }
+        return n;
+    }
+
+protected:
+    virtual Result<std::size_t> produce(std::span<char> buffer) = 0;
+
+private:
+    std::optional<Error> m_error;
+};
+
+class GzipReader final : public StickyReader {
 public:
     static Result<std::unique_ptr<GzipReader>> create(std::unique_ptr<Reader> compressed) {
         // zlib keeps a pointer back to the z_stream, so it lives on the heap and never moves.
@@ -448,17 +469,6 @@ public:
             return fail(Errc::io, "gzip: cannot allocate an inflate stream");
         }
         return std::unique_ptr<GzipReader>(new GzipReader(std::move(compressed), Stream(stream.release())));
-    }
-
-    Result<std::size_t> read(std::span<char> buffer) override {
-        if (m_error) {
-            return std::unexpected(*m_error);
-        }
-        auto n = inflate_into(buffer);
-        if (!n) {
-            m_error = n.error();
-        }
-        return n;
     }
 
 private:
@@ -483,7 +493,7 @@ private:
         return {};
     }
 
-    Result<std::size_t> inflate_into(std::span<char> buffer) {
+    Result<std::size_t> produce(std::span<char> buffer) override {
         // zlib counts in uInt; a larger buffer is simply filled in part.
         auto size = static_cast<uInt>(std::min<std::size_t>(buffer.size(), UINT32_MAX));
         z_stream& z = *m_stream;
@@ -522,11 +532,10 @@ private:
     bool m_eof = false;          // m_compressed has ended
     bool m_member_done = false;  // the last member was complete, trailer and all
     bool m_done = false;
-    std::optional<Error> m_error;
 };
 
 // zstd through ZSTD_decompressStream, which also reads concatenated and skippable frames.
-class ZstdReader final : public Reader {
+class ZstdReader final : public StickyReader {
 public:
     static Result<std::unique_ptr<ZstdReader>> create(std::unique_ptr<Reader> compressed) {
         std::unique_ptr<ZSTD_DCtx, DCtxFree> ctx(ZSTD_createDCtx());
@@ -536,22 +545,11 @@ public:
         return std::unique_ptr<ZstdReader>(new ZstdReader(std::move(compressed), std::move(ctx)));
     }
 
-    Result<std::size_t> read(std::span<char> buffer) override {
-        if (m_error) {
-            return std::unexpected(*m_error);
-        }
-        auto n = decompress_into(buffer);
-        if (!n) {
-            m_error = n.error();
-        }
-        return n;
-    }
-
 private:
     ZstdReader(std::unique_ptr<Reader> compressed, std::unique_ptr<ZSTD_DCtx, DCtxFree> ctx)
         : m_compressed(std::move(compressed)), m_ctx(std::move(ctx)), m_input(ZSTD_DStreamInSize(), '\0') {}
 
-    Result<std::size_t> decompress_into(std::span<char> buffer) {
+    Result<std::size_t> produce(std::span<char> buffer) override {
         ZSTD_outBuffer out{buffer.data(), buffer.size(), 0};
         while (out.pos < out.size && !m_done) {
             if (m_in.pos == m_in.size && !m_eof) {
@@ -586,7 +584,6 @@ private:
     bool m_eof = false;
     bool m_frame_open = true;  // a frame has begun and not ended (the stream starts with one)
     bool m_done = false;
-    std::optional<Error> m_error;
 };
 
 constexpr std::string_view k_gzip_magic = "\x1f\x8b";
