@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "oci/compression.hpp"
-#include "src/cli/cli.hpp"
+#include "src/cli/debug.hpp"
 #include "src/transport.hpp"
 
 namespace hoist::cli {
@@ -93,6 +93,8 @@ void add_debug_command(CLI::App& app, Context& context) {
     debug->require_subcommand(1);
     add_compress_command(*debug, context);
     add_unpack_command(*debug, context);
+    add_debug_parse_command(*debug, context);
+    add_debug_words_commands(*debug, context);
 }
 
 }  // namespace hoist::cli

@@ -1,0 +1,1 @@
+#include "registry/challenge.hpp"
