@@ -1,36 +1,8 @@
 #include "oci/descriptor.hpp"
 
-#include <openssl/evp.h>
-
-#include <algorithm>
+#include "oci/base64.hpp"
 
 namespace hoist::oci {
-namespace {
-
-// Base64 (RFC 4648: padded, no whitespace) through OpenSSL; nullopt for malformed input.
-// EVP_DecodeBlock itself skips whitespace and reads '=' anywhere, so the alphabet and the
-// padding are checked first.
-std::optional<std::string> decode_base64(std::string_view text) {
-    std::size_t padding = text.ends_with("==") ? 2 : text.ends_with("=") ? 1 : 0;
-    auto in_alphabet = [](char c) {
-        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
-    };
-    if (text.size() % 4 != 0 || !std::ranges::all_of(text.substr(0, text.size() - padding), in_alphabet)) {
-        return std::nullopt;
-    }
-    std::string bytes(text.size() / 4 * 3, '\0');
-    int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(bytes.data()),
-                            reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-    if (n < 0) {
-        return std::nullopt;
-    }
-    // EVP_DecodeBlock counts the padding as zero bytes.
-    bytes.resize(static_cast<std::size_t>(n) - padding);
-    return bytes;
-}
-
-}  // namespace
-
 Descriptor Descriptor::of(std::string_view media_type, std::string_view bytes) {
     return Descriptor{.media_type = std::string(media_type),
                       .digest = Digest::of(bytes),

@@ -18,6 +18,9 @@ enum class Errc {
     unsafe,            // refused for safety: a path that escapes, a link out of the root
     io,                // the operating system said no
     busy,              // another process holds what this one needs
+    unauthorized,      // a registry refused the credentials, or has none it accepts (401, 403)
+    network,           // a connection failed or a server kept failing (after retries)
+    protocol,          // a server answered with an error or something the protocol does not allow
 };
 
 // An error message plus the chain of what was being done, outermost first:

@@ -1,8 +1,9 @@
-// The two small interfaces every image backend implements: the local store and OCI layouts now,
-// registries later. copy_image (copy.hpp) is written once against them.
+// The two small interfaces every image backend implements: the local store, OCI layouts and
+// registries. copy_image (copy.hpp) is written once against them.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,13 +26,20 @@ public:
     virtual Result<std::unique_ptr<Reader>> open_blob(const Descriptor& blob) = 0;
 };
 
+// Opens a blob's content from its start; a sink may call it again to resume a transfer that
+// failed midway.
+using BlobOpener = std::function<Result<std::unique_ptr<Reader>>()>;
+
 class ImageSink {
 public:
     virtual ~ImageSink() = default;
     virtual Result<bool> has_blob(const Descriptor& blob) = 0;
-    // Stores the blob read from `content`, refusing it (and keeping nothing) unless it matches the
-    // descriptor's digest and size.
-    virtual Result<void> put_blob(const Descriptor& blob, Reader& content) = 0;
+    // Makes the sink hold the blob without copying its bytes, where it can take it straight from
+    // `from` (a registry mounting from another repository of its own); false when it cannot.
+    virtual Result<bool> mount_blob(const Descriptor& /*blob*/, ImageSource& /*from*/) { return false; }
+    // Stores the blob read from what `open` opens, refusing it (and keeping nothing) unless it
+    // matches the descriptor's digest and size.
+    virtual Result<void> put_blob(const Descriptor& blob, const BlobOpener& open) = 0;
     // Stores a manifest or index after its blobs.
     virtual Result<void> put_manifest(const Descriptor& manifest, std::string_view bytes) = 0;
     // Points `name` at a manifest or index already put.

@@ -306,8 +306,9 @@ Result<bool> OciLayout::has_blob(const Descriptor& blob) {
     return contains(blob.digest);
 }
 
-Result<void> OciLayout::put_blob(const Descriptor& blob, Reader& content) {
-    HOIST_TRY(write_stream(content, blob.media_type, blob));
+Result<void> OciLayout::put_blob(const Descriptor& blob, const BlobOpener& open) {
+    auto content = HOIST_TRY(open());
+    HOIST_TRY(write_stream(*content, blob.media_type, blob));
     return {};
 }
 

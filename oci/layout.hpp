@@ -90,7 +90,7 @@ public:
     Result<std::unique_ptr<Reader>> open_blob(const Descriptor& blob) override;
     // ImageSink
     Result<bool> has_blob(const Descriptor& blob) override;
-    Result<void> put_blob(const Descriptor& blob, Reader& content) override;
+    Result<void> put_blob(const Descriptor& blob, const BlobOpener& open) override;
     Result<void> put_manifest(const Descriptor& manifest, std::string_view bytes) override;
     Result<void> tag(const Descriptor& manifest, const std::string& name) override;
 

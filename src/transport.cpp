@@ -65,6 +65,7 @@ struct OpenSource {
     std::optional<TempDir> temp;
     std::unique_ptr<oci::OciLayout> layout;
     std::optional<oci::Store> store;
+    std::unique_ptr<registry::Repository> repository;
     oci::ImageSource* source = nullptr;
     std::optional<Descriptor> root;
     std::optional<Reference> name;  // the image's own name, where the source knows it
@@ -78,7 +79,8 @@ Result<void> open_layout_image(OpenSource& open, const fs::path& dir, const std:
     return {};
 }
 
-Result<OpenSource> open_source(const Location& from, const fs::path& store_root) {
+Result<OpenSource> open_source(const Location& from, Session& session) {
+    const auto& store_root = session.store_root();
     OpenSource open;
     switch (from.kind) {
         case Location::Kind::local: {
@@ -132,13 +134,45 @@ Result<OpenSource> open_source(const Location& from, const fs::path& store_root)
             }
             return open;
         }
-        case Location::Kind::docker:
-            break;
+        case Location::Kind::docker: {
+            auto reference = HOIST_TRY(Reference::parse(*from.name));
+            open.repository = session.repository(reference);
+            open.source = open.repository.get();
+            auto wanted = reference.digest() ? reference.digest()->to_string() : reference.tag().value_or("latest");
+            open.root = HOIST_TRY(open.repository->resolve(wanted));
+            open.name = reference;
+            return open;
+        }
     }
-    return fail(Errc::unsupported, "the docker:// transport (registries) is not supported yet");
+    return fail(Errc::unsupported, "unknown transport");
 }
 
 }  // namespace
+
+Session::Session(fs::path store_root, registry::RegistryOptions registry_options,
+                 registry::TransportOptions transport_options)
+    : m_store_root(std::move(store_root)),
+      m_registry_options(std::move(registry_options)),
+      m_transport_options(std::move(transport_options)) {}
+
+registry::Transport& Session::transport() {
+    if (!m_transport) {
+        m_transport = std::make_unique<registry::Transport>(m_transport_options);
+    }
+    return *m_transport;
+}
+
+std::shared_ptr<registry::Registry> Session::registry(const std::string& domain) {
+    auto& registry = m_registries[domain];
+    if (!registry) {
+        registry = std::make_shared<registry::Registry>(transport(), domain, m_registry_options);
+    }
+    return registry;
+}
+
+std::unique_ptr<registry::Repository> Session::repository(const Reference& reference) {
+    return std::make_unique<registry::Repository>(registry(reference.domain()), reference.path());
+}
 
 Result<Location> Location::parse(std::string_view text) {
     for (const auto& prefix : k_prefixes) {
@@ -189,9 +223,15 @@ std::string Location::to_string() const {
     return path;
 }
 
-Result<CopiedImage> copy(const Location& from, const Location& to, const fs::path& store_root) {
-    auto open = HOIST_TRY(open_source(from, store_root));
+Result<CopiedImage> copy(const Location& from, const Location& to, Session& session,
+                         const std::optional<oci::Platform>& platform) {
+    const auto& store_root = session.store_root();
+    const auto& options = session.copy_options;
+    auto open = HOIST_TRY(open_source(from, session));
     Descriptor root = *open.root;
+    if (platform) {
+        root = HOIST_TRY(platform_manifest(*open.source, root, *platform));
+    }
     // The name at the destination: the one asked for, else the source's own.
     std::optional<std::string> name = to.name;
     if (!name && open.name) {
@@ -200,7 +240,7 @@ Result<CopiedImage> copy(const Location& from, const Location& to, const fs::pat
     switch (to.kind) {
         case Location::Kind::local: {
             auto store = HOIST_TRY(oci::Store::open(store_root));
-            HOIST_TRY(oci::copy_image(*open.source, root, store.layout()));
+            HOIST_TRY(oci::copy_image(*open.source, root, store.layout(), options));
             if (name) {
                 auto reference = HOIST_TRY(Reference::parse(*name));
                 HOIST_TRY(store.tag(root, reference));
@@ -212,14 +252,14 @@ Result<CopiedImage> copy(const Location& from, const Location& to, const fs::pat
         }
         case Location::Kind::oci: {
             auto layout = HOIST_TRY(oci::OciLayout::open(to.path, oci::OciLayout::Mode::create));
-            HOIST_TRY(oci::copy_image(*open.source, root, *layout));
+            HOIST_TRY(oci::copy_image(*open.source, root, *layout, options));
             HOIST_TRY(layout->add_entry(root, name));
             return CopiedImage{root, name};
         }
         case Location::Kind::oci_archive: {
             auto temp = HOIST_TRY(TempDir::create(temp_directory()));
             auto layout = HOIST_TRY(oci::OciLayout::open(temp.path(), oci::OciLayout::Mode::create));
-            HOIST_TRY(oci::copy_image(*open.source, root, *layout));
+            HOIST_TRY(oci::copy_image(*open.source, root, *layout, options));
             HOIST_TRY(layout->add_entry(root, name));
             HOIST_TRY(oci::write_tree(temp.path(), to.path));
             return CopiedImage{root, name};
@@ -228,7 +268,7 @@ Result<CopiedImage> copy(const Location& from, const Location& to, const fs::pat
             root = HOIST_TRY(platform_manifest(*open.source, root, oci::Platform::host()));
             auto temp = HOIST_TRY(TempDir::create(temp_directory()));
             auto layout = HOIST_TRY(oci::OciLayout::open(temp.path(), oci::OciLayout::Mode::create));
-            HOIST_TRY(oci::copy_image(*open.source, root, *layout));
+            HOIST_TRY(oci::copy_image(*open.source, root, *layout, options));
             std::vector<std::string> tags;
             if (name) {
                 tags.push_back(HOIST_TRY(Reference::parse(*name)).familiar());
@@ -236,10 +276,21 @@ Result<CopiedImage> copy(const Location& from, const Location& to, const fs::pat
             HOIST_TRY(oci::export_docker_archive(*layout, {{root, tags}}, to.path));
             return CopiedImage{root, name};
         }
-        case Location::Kind::docker:
-            break;
+        case Location::Kind::docker: {
+            auto reference = HOIST_TRY(Reference::parse(name ? *name : *to.name));
+            auto repository = session.repository(reference);
+            HOIST_TRY(oci::copy_image(*open.source, root, *repository, options));
+            if (reference.digest() && *reference.digest() != root.digest) {
+                return fail(Errc::digest_mismatch,
+                            "the image is " + root.digest.to_string() + ", not " + reference.digest()->to_string());
+            }
+            if (!reference.digest()) {
+                HOIST_TRY(repository->tag(root, reference.tag().value_or("latest")));
+            }
+            return CopiedImage{root, reference.to_string()};
+        }
     }
-    return fail(Errc::unsupported, "the docker:// transport (registries) is not supported yet");
+    return fail(Errc::unsupported, "unknown transport");
 }
 
 Result<std::vector<CopiedImage>> load(const fs::path& file, oci::Store& store) {
@@ -275,9 +326,8 @@ Result<std::vector<CopiedImage>> load(const fs::path& file, oci::Store& store) {
     return loaded;
 }
 
-Result<void> unpack(const Location& location, const fs::path& dir, const oci::ApplyOptions& options,
-                    const fs::path& store_root) {
-    auto open = HOIST_TRY(open_source(location, store_root));
+Result<void> unpack(const Location& location, const fs::path& dir, const oci::ApplyOptions& options, Session& session) {
+    auto open = HOIST_TRY(open_source(location, session));
     auto image = HOIST_TRY(platform_manifest(*open.source, *open.root, oci::Platform::host()));
     auto manifest = HOIST_TRY(oci::Manifest::parse(HOIST_TRY(open.source->read_blob(image))));
     HOIST_TRY(make_directories(dir));
@@ -288,8 +338,8 @@ Result<void> unpack(const Location& location, const fs::path& dir, const oci::Ap
     return {};
 }
 
-Result<std::string> inspect(const Location& location, InspectView view, const fs::path& store_root) {
-    auto open = HOIST_TRY(open_source(location, store_root));
+Result<std::string> inspect(const Location& location, InspectView view, Session& session) {
+    auto open = HOIST_TRY(open_source(location, session));
     if (view == InspectView::raw_manifest) {
         return open.source->read_blob(*open.root);
     }
@@ -324,6 +374,47 @@ Result<std::string> inspect(const Location& location, InspectView view, const fs
             {{"MIMEType", layer.media_type}, {"Digest", layer.digest.to_string()}, {"Size", layer.size}});
     }
     return summary.dump(4);
+}
+
+Result<oci::Digest> digest(const Location& location, Session& session) {
+    auto open = HOIST_TRY(open_source(location, session));
+    return open.root->digest;
+}
+
+Result<std::vector<std::string>> list_tags(std::string_view repository, Session& session) {
+    auto reference = HOIST_TRY(Reference::parse_repository(repository));
+    return session.repository(reference)->list_tags();
+}
+
+Result<Descriptor> delete_image(std::string_view text, Session& session) {
+    auto reference = HOIST_TRY(Reference::parse(text));
+    auto wanted = reference.digest() ? reference.digest()->to_string() : reference.tag().value_or("latest");
+    return session.repository(reference)->delete_manifest(wanted);
+}
+
+Result<Descriptor> tag_remote(std::string_view source, std::string_view tag, Session& session) {
+    auto from = HOIST_TRY(Reference::parse(source));
+    auto to = Reference::valid_tag(tag) ? from.with_tag(std::string(tag)) : HOIST_TRY(Reference::parse(tag));
+    if (to.repository() != from.repository() || !to.tag()) {
+        return fail(Errc::invalid_argument, "\"" + std::string(tag) + "\": not a tag of " + from.repository() +
+                                                " (copy the image to another repository instead)");
+    }
+    auto repository = session.repository(from);
+    auto wanted = from.digest() ? from.digest()->to_string() : from.tag().value_or("latest");
+    auto [manifest, bytes] = HOIST_TRY(repository->get_manifest(wanted));
+    HOIST_TRY(repository->put_manifest(manifest, bytes));
+    HOIST_TRY(repository->tag(manifest, *to.tag()));
+    return manifest;
+}
+
+Result<void> login(std::string_view server, const registry::Credential& credential, const fs::path& file,
+                   Session& session) {
+    auto domain = registry::registry_key(server);
+    auto options = session.registry_options();
+    options.credentials.explicit_credential = credential;
+    registry::Registry registry(session.transport(), domain, options);
+    HOIST_TRY(registry.check_login());
+    return registry::store_credential(file, domain, credential, options.credentials.path);
 }
 
 }  // namespace hoist

@@ -3,6 +3,9 @@
 #include <fmt/core.h>
 
 #include "oci/store.hpp"
+#include "registry/credentials.hpp"
+#include "src/progress.hpp"
+#include "src/version.hpp"
 
 namespace hoist::cli {
 
@@ -11,22 +14,56 @@ void Context::report(std::string_view what, const Error& error) {
     status = k_failed;
 }
 
+Result<Session> Context::session() {
+    auto env = registry::current_environment();
+    registry::RegistryOptions registry_options{
+        .credentials = registry::CredentialSources::from_environment(env, authfile),
+        .tls_verify = tls_verify,
+    };
+    if (!creds.empty()) {
+        registry_options.credentials.explicit_credential = HOIST_TRY(registry::parse_creds(creds));
+    }
+    registry::TransportOptions transport_options{.tls_verify = tls_verify,
+                                                 .user_agent = std::string("hoist/") + k_version};
+    Session session(root, std::move(registry_options), std::move(transport_options));
+    auto mode = HOIST_TRY(progress_mode(progress, quiet, stderr));
+    m_progress = make_progress(mode, stderr);
+    session.copy_options = {.jobs = jobs, .observer = m_progress.get()};
+    return session;
+}
+
 int run(int argc, char** argv) {
     CLI::App app{"hoist: build, store, copy and push OCI images without a daemon or root"};
     app.require_subcommand(1);
     Context context;
     std::string root;
-    app.add_option("--root", root, "The local image store (default: $HOIST_ROOT, ~/.local/share/hoist, "
-                                   "/var/lib/hoist for root)");
-    app.parse_complete_callback([&] {
-        context.root = root.empty() ? oci::Store::default_root() : std::filesystem::path(root);
-    });
+    app.add_option("--root", root,
+                   "The local image store (default: $HOIST_ROOT, ~/.local/share/hoist, "
+                   "/var/lib/hoist for root)");
+    app.add_option("--authfile", context.authfile, "Registry credentials file (default: docker's and podman's)");
+    app.add_option("--creds", context.creds, "Registry credentials, USER[:PASSWORD]");
+    app.add_option("--tls-verify", context.tls_verify, "Check registries' TLS certificates (default: true)")
+        ->default_str("true");
+    app.add_option("--progress", context.progress, "auto, tty, plain or json (default: auto)");
+    app.add_flag("-q,--quiet", context.quiet, "No progress output");
+    app.add_option("--jobs", context.jobs, "Blobs copied at once (default: 8)")->check(CLI::Range(1u, 256u));
+    // The global flags are accepted after the subcommand's name too.
+    app.fallthrough();
+    app.parse_complete_callback(
+        [&] { context.root = root.empty() ? oci::Store::default_root() : std::filesystem::path(root); });
     add_copy_command(app, context);
+    add_delete_command(app, context);
+    add_digest_command(app, context);
     add_debug_command(app, context);
     add_images_command(app, context);
     add_import_command(app, context);
     add_inspect_command(app, context);
     add_load_command(app, context);
+    add_login_command(app, context);
+    add_logout_command(app, context);
+    add_ls_command(app, context);
+    add_pull_command(app, context);
+    add_push_command(app, context);
     add_rmi_command(app, context);
     add_save_command(app, context);
     add_tag_command(app, context);

@@ -3,11 +3,15 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include <CLI/CLI.hpp>
 
 #include "oci/error.hpp"
+#include "src/transport.hpp"
 
 namespace hoist::cli {
 
@@ -16,22 +20,42 @@ inline constexpr int k_ok = 0;
 inline constexpr int k_failed = 1;
 inline constexpr int k_usage = 2;
 
-// What every command shares: the store root (--root) and the exit status it sets.
+// What every command shares: the global flags and the exit status it sets.
 struct Context {
-    std::filesystem::path root;
+    std::filesystem::path root;                     // --root
+    std::optional<std::filesystem::path> authfile;  // --authfile
+    std::string creds;                              // --creds USER[:PASSWORD]
+    bool tls_verify = true;                         // --tls-verify
+    std::string progress = "auto";                  // --progress
+    bool quiet = false;                             // -q
+    unsigned jobs = 8;                              // --jobs
     int status = k_ok;
 
     // Prints "hoist: <what>: <error>" on stderr and sets the status to k_failed.
     void report(std::string_view what, const Error& error);
+
+    // A session for one command: the store, registries reached with the flags' credentials and
+    // TLS settings, copies run `jobs` at a time with progress on stderr.
+    Result<Session> session();
+
+private:
+    std::unique_ptr<oci::CopyObserver> m_progress;
 };
 
 void add_copy_command(CLI::App& app, Context& context);
+void add_delete_command(CLI::App& app, Context& context);
+void add_digest_command(CLI::App& app, Context& context);
 // Hidden from --help: verbs for tests and benchmarks.
 void add_debug_command(CLI::App& app, Context& context);
 void add_images_command(CLI::App& app, Context& context);
 void add_import_command(CLI::App& app, Context& context);
 void add_inspect_command(CLI::App& app, Context& context);
 void add_load_command(CLI::App& app, Context& context);
+void add_login_command(CLI::App& app, Context& context);
+void add_logout_command(CLI::App& app, Context& context);
+void add_ls_command(CLI::App& app, Context& context);
+void add_pull_command(CLI::App& app, Context& context);
+void add_push_command(CLI::App& app, Context& context);
 void add_rmi_command(CLI::App& app, Context& context);
 void add_save_command(CLI::App& app, Context& context);
 void add_tag_command(CLI::App& app, Context& context);

@@ -77,7 +77,8 @@ void add_unpack_command(CLI::App& debug, Context& context) {
             auto location = HOIST_TRY(Location::parse(ends->first));
             oci::ApplyOptions options{.rootless = ::geteuid() != 0};
             options.warn = [](std::string_view warning) { fmt::print(stderr, "hoist: warning: {}\n", warning); };
-            return unpack(location, ends->second, options, context.root);
+            auto session = HOIST_TRY(context.session());
+            return unpack(location, ends->second, options, session);
         }();
         if (!unpacked) {
             context.report("debug unpack " + ends->first, unpacked.error());

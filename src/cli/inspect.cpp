@@ -17,7 +17,7 @@ void add_inspect_command(CLI::App& app, Context& context) {
     auto options = std::make_shared<Options>();
     command
         ->add_option("IMAGE", options->image,
-                     "local:NAME, oci:DIR[:NAME], oci-archive:FILE[:NAME], "
+                     "docker://REF (or a bare reference), local:NAME, oci:DIR[:NAME], oci-archive:FILE[:NAME], "
                      "docker-archive:FILE[:NAME]")
         ->required();
     auto* raw = command->add_flag("--raw", options->raw, "Print the manifest (or index) as stored");
@@ -28,7 +28,8 @@ void add_inspect_command(CLI::App& app, Context& context) {
             auto view = options->raw      ? InspectView::raw_manifest
                         : options->config ? InspectView::config
                                           : InspectView::summary;
-            return inspect(location, view, context.root);
+            auto session = HOIST_TRY(context.session());
+            return inspect(location, view, session);
         }();
         if (!text) {
             return context.report("inspect " + options->image, text.error());

@@ -34,7 +34,8 @@ void add_save_command(CLI::App& app, Context& context) {
             Location to{.kind = options->format == "oci" ? Location::Kind::oci_archive : Location::Kind::docker_archive,
                         .path = options->output,
                         .name = name};
-            return copy(from, to, context.root);
+            auto session = HOIST_TRY(context.session());
+            return copy(from, to, session);
         }();
         if (!saved) {
             context.report("save " + options->image, saved.error());

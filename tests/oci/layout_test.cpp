@@ -437,8 +437,9 @@ TEST_CASE("OciLayout::put_blob stores a stream that matches its descriptor", "[l
     const std::string content = "streamed in small chunks";
     auto blob = Descriptor::of(media_type::oci_layer, content);
 
-    StringReader reader(content);
-    REQUIRE(layout->put_blob(blob, reader));
+    REQUIRE(layout->put_blob(blob, [&]() -> Result<std::unique_ptr<Reader>> {
+        return std::make_unique<StringReader>(content);
+    }));
     CHECK(file_text(layout->blob_path(blob.digest)) == content);
     CHECK(layout->has_blob(blob).value());
 }
@@ -448,8 +449,9 @@ TEST_CASE("OciLayout::put_blob refuses a stream that does not match its descript
     auto layout = create_layout(temp.path());
     auto blob = Descriptor::of(media_type::oci_layer, "what was announced");
 
-    StringReader reader("what arrived");
-    auto stored = layout->put_blob(blob, reader);
+    auto stored = layout->put_blob(blob, []() -> Result<std::unique_ptr<Reader>> {
+        return std::make_unique<StringReader>("what arrived");
+    });
     REQUIRE_FALSE(stored);
     CHECK(stored.error().code() == Errc::digest_mismatch);
     CHECK(stored.error().what() == size_mismatch(blob, 12));
@@ -963,9 +965,9 @@ public:
         asked.push_back(blob.digest.to_string());
         return m_target.has_blob(blob);
     }
-    Result<void> put_blob(const Descriptor& blob, Reader& content) override {
+    Result<void> put_blob(const Descriptor& blob, const hoist::oci::BlobOpener& open) override {
         blobs_put.push_back(blob.digest.to_string());
-        return m_target.put_blob(blob, content);
+        return m_target.put_blob(blob, open);
     }
     Result<void> put_manifest(const Descriptor& manifest, std::string_view bytes) override {
         manifests_put.push_back(manifest.digest.to_string());
@@ -1040,7 +1042,7 @@ TEST_CASE("copy_image skips the blobs the sink already has", "[layout]") {
     REQUIRE(hoist::oci::copy_image(*source, image.index, sink));
     CHECK(sink.blobs_put ==
           std::vector<std::string>{image.arm64.config.digest.to_string(), image.arm64.layers[1].digest.to_string()});
-    CHECK(sink.asked.size() == 6);
+    CHECK(sink.asked.size() == 5);  // the layer both images share is asked about once
     CHECK(stored_blobs(temp.path() / "target") == stored_blobs(temp.path() / "source"));
 }
 

@@ -1,0 +1,510 @@
+#include "registry/client.hpp"
+
+#include <fmt/core.h>
+
+#include <charconv>
+#include <condition_variable>
+#include <deque>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "oci/index.hpp"
+#include "oci/media_type.hpp"
+#include "registry/upload.hpp"
+
+namespace hoist::registry {
+namespace {
+
+using oci::Descriptor;
+
+bool is_loopback(std::string_view domain) {
+    auto host = domain.substr(0, domain.rfind(':') == std::string_view::npos || domain.starts_with("[")
+                                     ? domain.find(']') == std::string_view::npos ? domain.size() : domain.find(']') + 1
+                                     : domain.rfind(':'));
+    return host == "localhost" || host.starts_with("127.") || host == "[::1]";
+}
+
+// The host that serves a reference's domain: Docker Hub's registry is not at docker.io.
+std::string registry_host(std::string_view domain) {
+    return domain == "docker.io" ? "registry-1.docker.io" : std::string(domain);
+}
+
+bool is_manifest_type(std::string_view type) {
+    return oci::media_type::is_manifest(type) || oci::media_type::is_index(type);
+}
+
+std::string media_type_of(const Response& response) {
+    auto type = std::string(response.header("content-type").value_or(""));
+    return type.substr(0, type.find(';'));
+}
+
+// A digest header or a reference that should name these bytes.
+Result<void> check_digest(const std::string& bytes, const oci::Digest& expected, std::string_view what) {
+    auto actual = oci::Digest::of(bytes, expected.algorithm());
+    if (actual != expected) {
+        return fail(Errc::digest_mismatch,
+                    fmt::format("{}: content has digest {}, not {}", what, actual.to_string(), expected.to_string()));
+    }
+    return {};
+}
+
+// A download handed from the thread that runs it to the reader that consumes it, with at most
+// k_window bytes between them.
+class BlobStream final : public oci::Reader {
+public:
+    BlobStream(Repository& repository, std::string url) : m_repository(repository), m_url(std::move(url)) {
+        m_thread = std::jthread([this] { run(); });
+    }
+    ~BlobStream() override {
+        {
+            std::lock_guard lock(m_mutex);
+            m_cancelled = true;
+        }
+        m_changed.notify_all();
+    }
+
+    Result<std::size_t> read(std::span<char> buffer) override {
+        std::unique_lock lock(m_mutex);
+        m_changed.wait(lock, [&] { return !m_chunks.empty() || m_done; });
+        if (m_chunks.empty()) {
+            if (m_error) {
+                return std::unexpected(*m_error);
+            }
+            return 0;
+        }
+        auto& front = m_chunks.front();
+        auto n = std::min(buffer.size(), front.size() - m_front_offset);
+        std::copy_n(front.data() + m_front_offset, n, buffer.data());
+        m_front_offset += n;
+        m_queued -= n;
+        if (m_front_offset == front.size()) {
+            m_chunks.pop_front();
+            m_front_offset = 0;
+        }
+        m_changed.notify_all();
+        return n;
+    }
+
+private:
+    static constexpr std::size_t k_window = 8u << 20;
+    static constexpr int k_attempts = 5;
+
+    class Sink final : public oci::Writer {
+    public:
+        explicit Sink(BlobStream& stream) : m_stream(stream) {}
+        Result<void> write(std::string_view bytes) override { return m_stream.push(bytes); }
+
+    private:
+        BlobStream& m_stream;
+    };
+
+    Result<void> push(std::string_view bytes) {
+        std::unique_lock lock(m_mutex);
+        m_changed.wait(lock, [&] { return m_queued < k_window || m_cancelled; });
+        if (m_cancelled) {
+            return fail(Errc::io, "download cancelled");
+        }
+        m_chunks.emplace_back(bytes);
+        m_queued += bytes.size();
+        m_offset += bytes.size();
+        m_changed.notify_all();
+        return {};
+    }
+
+    void run() {
+        auto outcome = [&]() -> Result<void> {
+            for (int attempt = 1;; ++attempt) {
+                Sink sink(*this);
+                Request request{.url = m_url, .download = &sink};
+                std::uint64_t start;
+                {
+                    std::lock_guard lock(m_mutex);
+                    start = m_offset;
+                }
+                if (start > 0) {
+                    request.headers.push_back(fmt::format("Range: bytes={}-", start));
+                    request.range_start = start;
+                }
+                auto response = m_repository.send(std::move(request), false);
+                if (response && (response->status == 200 || response->status == 206)) {
+                    return {};
+                }
+                if (response) {
+                    return std::unexpected(http_error(*response));
+                }
+                if (response.error().code() != Errc::network || attempt == k_attempts) {
+                    return std::unexpected(std::move(response).error());
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(250 << attempt));
+            }
+        }();
+        std::lock_guard lock(m_mutex);
+        if (!outcome) {
+            m_error = std::move(outcome).error();
+        }
+        m_done = true;
+        m_changed.notify_all();
+    }
+
+    Repository& m_repository;
+    std::string m_url;
+    std::mutex m_mutex;
+    std::condition_variable m_changed;
+    std::deque<std::string> m_chunks;
+    std::size_t m_front_offset = 0;
+    std::size_t m_queued = 0;
+    std::uint64_t m_offset = 0;
+    bool m_done = false;
+    bool m_cancelled = false;
+    std::optional<Error> m_error;
+    std::jthread m_thread;  // last: joined before the members it uses go
+};
+
+}  // namespace
+
+UploadProfile upload_profile_for(std::string_view host) {
+    auto name = host.substr(0, host.find(':'));
+    if (name.find(".dkr.ecr.") != std::string_view::npos && name.ends_with(".amazonaws.com")) {
+        return *upload_profile_named("ecr");
+    }
+    if (name == "ghcr.io") {
+        return *upload_profile_named("ghcr");
+    }
+    return {};
+}
+
+Result<UploadProfile> upload_profile_named(std::string_view name) {
+    if (name == "default") {
+        return UploadProfile{};
+    }
+    if (name == "ecr") {
+        return UploadProfile{.name = "ecr", .chunk_size = 8u << 20, .max_chunk = 10u << 20};
+    }
+    if (name == "ghcr") {
+        return UploadProfile{.name = "ghcr", .chunk_size = 4u << 20, .max_chunk = 4u << 20};
+    }
+    return fail(Errc::invalid_argument, fmt::format("unknown upload profile \"{}\" (default, ecr, ghcr)", name));
+}
+
+std::string manifest_accept_header() {
+    return fmt::format("Accept: {}, {}, {}, {}", oci::media_type::oci_manifest, oci::media_type::oci_index,
+                       oci::media_type::docker_manifest, oci::media_type::docker_manifest_list);
+}
+
+Error http_error(const Response& response) {
+    auto code = response.status == 401 || response.status == 403 ? Errc::unauthorized
+                : response.status == 404                         ? Errc::not_found
+                                                                 : Errc::protocol;
+    std::string text = std::to_string(response.status);
+    auto body = nlohmann::json::parse(response.body, nullptr, false);
+    if (body.is_object() && body.contains("errors") && body["errors"].is_array() && !body["errors"].empty()) {
+        const auto& first = body["errors"][0];
+        if (first.contains("code") && first["code"].is_string()) {
+            text += " " + first["code"].get<std::string>();
+        }
+        if (first.contains("message") && first["message"].is_string()) {
+            text += ": " + first["message"].get<std::string>();
+        }
+    } else if (response.status == 404) {
+        text += " not found";
+    }
+    return Error(code, text);
+}
+
+Registry::Registry(Transport& transport, std::string domain, RegistryOptions options)
+    : m_transport(transport),
+      m_domain(std::move(domain)),
+      m_base_url((is_loopback(m_domain) ? "http://" : "https://") + registry_host(m_domain)),
+      m_profile(options.profile.value_or(upload_profile_for(m_domain))),
+      m_auth(transport, m_base_url, m_domain, std::move(options.credentials)) {}
+
+Result<Response> Registry::send(Request request, const std::vector<std::string>& scopes) {
+    if (!request.url.starts_with("http://") && !request.url.starts_with("https://")) {
+        request.url = m_base_url + request.url;
+    }
+    auto first = request;
+    HOIST_TRY(m_auth.authorize(first, scopes));
+    auto response = HOIST_TRY(m_transport.perform(first));
+    if (response.status != 401) {
+        return response;
+    }
+    HOIST_TRY(m_auth.challenged(response, scopes));
+    if (request.upload != nullptr) {
+        return response;  // its body is spent: the caller resumes it, now with a fresh token
+    }
+    HOIST_TRY(m_auth.authorize(request, scopes));
+    return m_transport.perform(request);
+}
+
+Result<void> Registry::check_login() {
+    auto response = HOIST_TRY(send(Request{.url = "/v2/"}, {}));
+    if (response.status == 200) {
+        return {};
+    }
+    return std::unexpected(http_error(response));
+}
+
+Repository::Repository(std::shared_ptr<Registry> registry, std::string path)
+    : m_registry(std::move(registry)), m_path(std::move(path)) {}
+
+std::string Repository::url(std::string_view rest) const {
+    return fmt::format("/v2/{}/{}", m_path, rest);
+}
+
+Result<Response> Repository::send(Request request, bool push) {
+    return m_registry->send(std::move(request), {push ? push_scope(m_path) : pull_scope(m_path)});
+}
+
+Result<Descriptor> Repository::resolve(const std::optional<std::string>& name) {
+    auto reference = name.value_or("latest");
+    Request request{.method = "HEAD", .url = url("manifests/" + reference), .headers = {manifest_accept_header()}};
+    auto response = HOIST_TRY(send(std::move(request), false));
+    if (response.status != 200) {
+        return std::unexpected(http_error(response).wrap("manifest " + reference));
+    }
+    auto digest_header = response.header("docker-content-digest");
+    auto length = response.header("content-length");
+    auto type = media_type_of(response);
+    if (!digest_header || !length || !is_manifest_type(type)) {
+        // Not enough in the headers (some registries): the manifest itself says.
+        return HOIST_TRY(get_manifest(reference)).first;
+    }
+    auto digest = HOIST_TRY(oci::Digest::parse(*digest_header));
+    if (reference.find(':') != std::string::npos && digest.to_string() != reference) {
+        return fail(Errc::digest_mismatch,
+                    fmt::format("manifest {}: the registry answered with digest {}", reference, digest.to_string()));
+    }
+    std::int64_t size = 0;
+    std::from_chars(length->data(), length->data() + length->size(), size);
+    return Descriptor{.media_type = type, .digest = std::move(digest), .size = size};
+}
+
+Result<std::pair<Descriptor, std::string>> Repository::get_manifest(const std::string& reference) {
+    Request request{.url = url("manifests/" + reference), .headers = {manifest_accept_header()}};
+    auto response = HOIST_TRY(send(std::move(request), false));
+    if (response.status != 200) {
+        return std::unexpected(http_error(response).wrap("manifest " + reference));
+    }
+    auto what = "manifest " + reference;
+    std::optional<oci::Digest> digest;
+    if (reference.find(':') != std::string::npos) {
+        digest = HOIST_TRY(in_context(oci::Digest::parse(reference), what));
+    } else if (auto header = response.header("docker-content-digest")) {
+        digest = HOIST_TRY(in_context(oci::Digest::parse(*header), what));
+    }
+    if (digest) {
+        HOIST_TRY(check_digest(response.body, *digest, what));
+    } else {
+        digest = oci::Digest::of(response.body);
+    }
+    auto type = media_type_of(response);
+    if (!is_manifest_type(type)) {
+        auto body = nlohmann::json::parse(response.body, nullptr, false);
+        if (body.is_object() && body.contains("mediaType") && body["mediaType"].is_string()) {
+            type = body["mediaType"].get<std::string>();
+        }
+    }
+    if (!is_manifest_type(type)) {
+        return fail(Errc::unsupported, fmt::format("{}: unsupported media type \"{}\"", what, type));
+    }
+    Descriptor descriptor{
+        .media_type = type, .digest = *digest, .size = static_cast<std::int64_t>(response.body.size())};
+    return std::pair(std::move(descriptor), std::move(response.body));
+}
+
+Result<std::string> Repository::read_blob(const Descriptor& blob, std::uint64_t limit) {
+    auto what = "blob " + blob.digest.to_string();
+    if (static_cast<std::uint64_t>(blob.size) > limit) {
+        return fail(Errc::invalid_argument,
+                    fmt::format("{}: {} bytes is over the limit of {}", what, blob.size, limit));
+    }
+    bool manifest = is_manifest_type(blob.media_type);
+    Request request{.url = url((manifest ? "manifests/" : "blobs/") + blob.digest.to_string()), .body_limit = limit};
+    if (manifest) {
+        request.headers.push_back(manifest_accept_header());
+    }
+    auto response = HOIST_TRY(send(std::move(request), false));
+    if (response.status != 200) {
+        return std::unexpected(http_error(response).wrap(what));
+    }
+    if (static_cast<std::int64_t>(response.body.size()) != blob.size) {
+        return std::unexpected(oci::mismatch_error(blob, oci::Digest::of(response.body, blob.digest.algorithm()),
+                                                   static_cast<std::int64_t>(response.body.size())));
+    }
+    HOIST_TRY(check_digest(response.body, blob.digest, what));
+    return std::move(response.body);
+}
+
+Result<std::unique_ptr<oci::Reader>> Repository::open_blob(const Descriptor& blob) {
+    if (is_manifest_type(blob.media_type)) {
+        auto bytes = HOIST_TRY(read_blob(blob));
+        struct StringReader final : oci::Reader {
+            explicit StringReader(std::string text) : bytes(std::move(text)) {}
+            Result<std::size_t> read(std::span<char> buffer) override {
+                auto n = std::min(buffer.size(), bytes.size() - offset);
+                std::copy_n(bytes.data() + offset, n, buffer.data());
+                offset += n;
+                return n;
+            }
+            std::string bytes;
+            std::size_t offset = 0;
+        };
+        return std::make_unique<StringReader>(std::move(bytes));
+    }
+    auto stream = std::make_unique<BlobStream>(*this, m_registry->base_url() + url("blobs/" + blob.digest.to_string()));
+    return std::make_unique<oci::VerifyingReader>(std::move(stream), blob);
+}
+
+Result<bool> Repository::has_blob(const Descriptor& blob) {
+    bool manifest = is_manifest_type(blob.media_type);
+    Request request{.method = "HEAD", .url = url((manifest ? "manifests/" : "blobs/") + blob.digest.to_string())};
+    if (manifest) {
+        request.headers.push_back(manifest_accept_header());
+    }
+    auto response = HOIST_TRY(send(std::move(request), true));
+    if (response.status == 200) {
+        return true;
+    }
+    if (response.status == 404) {
+        return false;
+    }
+    return std::unexpected(http_error(response).wrap("blob " + blob.digest.to_string()));
+}
+
+Result<bool> Repository::mount_blob(const Descriptor& blob, oci::ImageSource& from) {
+    auto* other = dynamic_cast<Repository*>(&from);
+    if (other == nullptr || other->m_registry->domain() != m_registry->domain() || other->m_path == m_path) {
+        return false;
+    }
+    Request request{.method = "POST",
+                    .url = url(fmt::format("blobs/uploads/?mount={}&from={}", blob.digest.to_string(), other->m_path))};
+    auto response = m_registry->send(std::move(request), {push_scope(m_path), pull_scope(other->m_path)});
+    if (response && response->status == 201) {
+        return true;
+    }
+    if (response && response->status == 202) {
+        // The registry started an ordinary upload instead: give it back, the caller uploads.
+        if (auto location = response->header("location")) {
+            if (auto session = resolve_url(m_registry->base_url() + "/", *location)) {
+                (void)send(Request{.method = "DELETE", .url = *session, .retry = false}, true);
+            }
+        }
+    }
+    return false;  // any refusal: an upload still works
+}
+
+Result<void> Repository::put_blob(const Descriptor& blob, const oci::BlobOpener& open) {
+    return in_context(upload_blob(*this, blob, open), "blob " + blob.digest.to_string());
+}
+
+Result<void> Repository::put_manifest(const Descriptor& manifest, std::string_view bytes) {
+    auto what = "manifest " + manifest.digest.to_string();
+    HOIST_TRY(check_digest(std::string(bytes), manifest.digest, what));
+    Request request{.method = "PUT",
+                    .url = url("manifests/" + manifest.digest.to_string()),
+                    .headers = {"Content-Type: " + manifest.media_type},
+                    .body = bytes};
+    auto response = HOIST_TRY(send(std::move(request), true));
+    if (response.status != 201 && response.status != 200) {
+        return std::unexpected(http_error(response).wrap(what));
+    }
+    std::lock_guard lock(m_mutex);
+    m_manifests[manifest.digest.to_string()] = std::string(bytes);
+    return {};
+}
+
+Result<void> Repository::tag(const Descriptor& manifest, const std::string& name) {
+    std::optional<std::string> bytes;
+    {
+        std::lock_guard lock(m_mutex);
+        if (auto it = m_manifests.find(manifest.digest.to_string()); it != m_manifests.end()) {
+            bytes = it->second;
+        }
+    }
+    if (!bytes) {
+        bytes = HOIST_TRY(read_blob(manifest));
+    }
+    Request request{.method = "PUT",
+                    .url = url("manifests/" + name),
+                    .headers = {"Content-Type: " + manifest.media_type},
+                    .body = *bytes};
+    auto response = HOIST_TRY(send(std::move(request), true));
+    if (response.status != 201 && response.status != 200) {
+        return std::unexpected(http_error(response).wrap("tag " + name));
+    }
+    return {};
+}
+
+Result<std::vector<std::string>> Repository::list_tags() {
+    std::vector<std::string> tags;
+    std::string next = m_registry->base_url() + url("tags/list?n=1000");
+    auto origin = HOIST_TRY(url_origin(next));
+    for (int page = 0; page < 100'000; ++page) {
+        auto response = HOIST_TRY(send(Request{.url = next}, false));
+        if (response.status != 200) {
+            return std::unexpected(http_error(response).wrap("tags"));
+        }
+        auto body = nlohmann::json::parse(response.body, nullptr, false);
+        if (!body.is_object()) {
+            return fail(Errc::protocol, "tags: the registry's answer is not a JSON object");
+        }
+        if (body.contains("tags") && body["tags"].is_array()) {
+            for (const auto& tag : body["tags"]) {
+                if (tag.is_string()) {
+                    tags.push_back(tag.get<std::string>());
+                }
+            }
+        }
+        // Link: </v2/app/tags/list?n=1000&last=x>; rel="next"
+        auto link = response.header("link");
+        if (!link || link->find("rel=\"next\"") == std::string_view::npos) {
+            return tags;
+        }
+        auto open = link->find('<');
+        auto close = link->find('>');
+        if (open == std::string_view::npos || close == std::string_view::npos || close < open) {
+            return fail(Errc::protocol, "tags: malformed Link header");
+        }
+        next = HOIST_TRY(resolve_url(response.url, link->substr(open + 1, close - open - 1)));
+        if (HOIST_TRY(url_origin(next)) != origin) {
+            return fail(Errc::unsafe, "tags: refusing a next page on another host: " + redact_url(next));
+        }
+    }
+    return fail(Errc::protocol, "tags: too many pages");
+}
+
+Result<Descriptor> Repository::delete_manifest(const std::string& reference) {
+    auto descriptor = HOIST_TRY(resolve(reference));
+    Request request{.method = "DELETE", .url = url("manifests/" + descriptor.digest.to_string())};
+    auto response = HOIST_TRY(send(std::move(request), true));
+    if (response.status != 202 && response.status != 200 && response.status != 204) {
+        return std::unexpected(http_error(response).wrap("delete " + descriptor.digest.to_string()));
+    }
+    return descriptor;
+}
+
+Result<std::vector<Descriptor>> Repository::referrers(const oci::Digest& subject) {
+    auto response = HOIST_TRY(send(Request{.url = url("referrers/" + subject.to_string())}, false));
+    std::string bytes;
+    if (response.status == 200 && media_type_of(response) == oci::media_type::oci_index) {
+        bytes = std::move(response.body);
+    } else if (response.status == 404 || response.status == 400 || response.status == 405) {
+        // No referrers API: the fallback tag lists them.
+        auto fallback = subject.to_string();
+        fallback[fallback.find(':')] = '-';
+        auto manifest = get_manifest(fallback);
+        if (!manifest) {
+            if (manifest.error().code() == Errc::not_found) {
+                return std::vector<Descriptor>{};
+            }
+            return std::unexpected(std::move(manifest).error());
+        }
+        bytes = std::move(manifest->second);
+    } else {
+        return std::unexpected(http_error(response).wrap("referrers of " + subject.to_string()));
+    }
+    auto index = HOIST_TRY(in_context(oci::Index::parse(bytes), "referrers of " + subject.to_string()));
+    return index.manifests;
+}
+
+}  // namespace hoist::registry
