@@ -76,6 +76,11 @@ std::string Authenticator::scope_key(const std::vector<std::string>& scopes) {
     return key;
 }
 
+std::string Authenticator::whose(bool had_credential) const {
+    return had_credential ? fmt::format(" (the credentials for {} were refused)", m_key)
+                          : fmt::format(" (no credentials for {}: hoist login {}, or --creds)", m_key, m_key);
+}
+
 Result<std::optional<Credential>> Authenticator::credential() {
     std::lock_guard lock(m_mutex);
     if (!m_credential) {
@@ -114,7 +119,19 @@ Result<void> Authenticator::authorize(Request& request, const std::vector<std::s
     return {};
 }
 
-Result<void> Authenticator::challenged(const Response& response, const std::vector<std::string>& scopes) {
+void Authenticator::remember(const Response& response) {
+    if (auto usable = usable_challenge(response)) {
+        std::lock_guard lock(m_mutex);
+        m_challenge = std::move(*usable);
+    }
+}
+
+void Authenticator::set_base_url(std::string base_url) {
+    std::lock_guard lock(m_mutex);
+    m_base_url = std::move(base_url);
+}
+
+Result<Challenge> Authenticator::usable_challenge(const Response& response) {
     auto header = response.header("www-authenticate");
     if (!header) {
         return fail(Errc::unauthorized, refusal(response) + " without a WWW-Authenticate challenge");
@@ -126,21 +143,27 @@ Result<void> Authenticator::challenged(const Response& response, const std::vect
         return fail(Errc::unauthorized,
                     fmt::format("{}: no supported authentication scheme in \"{}\"", refusal(response), *header));
     }
-    bool repeated;
+    return *usable;
+}
+
+Result<void> Authenticator::challenged(const Response& response, const std::vector<std::string>& scopes) {
+    auto usable = HOIST_TRY(usable_challenge(response));
+    // Basic credentials already sent (the challenge was known) and refused: trying again is futile.
+    bool refused;
     {
         std::lock_guard lock(m_mutex);
-        repeated = m_challenge && m_challenge->scheme == usable->scheme && usable->scheme == "basic";
-        m_challenge = *usable;
+        refused = m_challenge && m_challenge->scheme == "basic" && usable.scheme == "basic";
+        m_challenge = usable;
         m_tokens.erase(scope_key(scopes));
     }
-    if (usable->scheme == "basic") {
+    if (usable.scheme == "basic") {
         auto found = HOIST_TRY(credential());
-        if (!found || repeated) {
-            return fail(Errc::unauthorized, refusal(response) + (found ? "" : " (no credentials for " + m_key + ")"));
+        if (!found || refused) {
+            return fail(Errc::unauthorized, refusal(response) + whose(found.has_value()));
         }
         return {};
     }
-    auto token = HOIST_TRY(fetch_token(*usable, scopes));
+    auto token = HOIST_TRY(fetch_token(usable, scopes));
     std::lock_guard lock(m_mutex);
     m_tokens[scope_key(scopes)] = std::move(token);
     return {};
@@ -152,7 +175,12 @@ Result<Authenticator::Token> Authenticator::fetch_token(const Challenge& challen
     if (realm == challenge.params.end()) {
         return fail(Errc::unauthorized, "the registry's Bearer challenge has no realm");
     }
-    HOIST_TRY(check_realm(realm->second, m_base_url));
+    std::string base_url;
+    {
+        std::lock_guard lock(m_mutex);
+        base_url = m_base_url;
+    }
+    HOIST_TRY(check_realm(realm->second, base_url));
     auto service = challenge.params.find("service");
     auto all_scopes = scopes;
     if (auto scope = challenge.params.find("scope"); scope != challenge.params.end()) {
@@ -196,8 +224,8 @@ Result<Authenticator::Token> Authenticator::fetch_token(const Challenge& challen
     }
     auto response = HOIST_TRY(m_transport.perform(request));
     if (response.status != 200) {
-        return fail(Errc::unauthorized,
-                    fmt::format("token server {}: {}", redact_url(realm->second), refusal(response)));
+        return fail(Errc::unauthorized, fmt::format("token server {}: {}{}", redact_url(realm->second),
+                                                    refusal(response), whose(found.has_value())));
     }
     auto body = nlohmann::json::parse(response.body, nullptr, false);
     std::string value;

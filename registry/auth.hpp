@@ -29,6 +29,13 @@ public:
     // anyone: Basic once the registry asked for it, or a cached, unexpired token.
     Result<void> authorize(Request& request, const std::vector<std::string>& scopes);
 
+    // Takes note of the challenge of a 401 to a ping of /v2/, so that later requests carry
+    // credentials from the start instead of collecting a 401 each.
+    void remember(const Response& response);
+
+    // The registry moved from https to plain http (an insecure registry): realms may follow.
+    void set_base_url(std::string base_url);
+
     // After a 401: reads the challenge, forgets the token that was refused and gets a new one
     // (asking the token server) so that authorize() can try again. Errc::unauthorized when the
     // response has no challenge hoist can answer, or the token server refuses.
@@ -42,6 +49,9 @@ private:
         std::string value;
         std::chrono::steady_clock::time_point expiry;
     };
+    static Result<Challenge> usable_challenge(const Response& response);
+    // What a refusal says about the credentials, for its message.
+    std::string whose(bool had_credential) const;
     Result<Token> fetch_token(const Challenge& challenge, const std::vector<std::string>& scopes);
     static std::string scope_key(const std::vector<std::string>& scopes);
 

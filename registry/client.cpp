@@ -214,11 +214,37 @@ Error http_error(const Response& response) {
 Registry::Registry(Transport& transport, std::string domain, RegistryOptions options)
     : m_transport(transport),
       m_domain(std::move(domain)),
+      m_tls_verify(options.tls_verify),
       m_base_url((is_loopback(m_domain) ? "http://" : "https://") + registry_host(m_domain)),
       m_profile(options.profile.value_or(upload_profile_for(m_domain))),
       m_auth(transport, m_base_url, m_domain, std::move(options.credentials)) {}
 
+Result<void> Registry::ping() {
+    std::lock_guard lock(m_ping_mutex);
+    if (m_pinged) {
+        return {};
+    }
+    auto response = m_transport.perform(Request{.url = m_base_url + "/v2/"});
+    if (!response && !m_tls_verify && m_base_url.starts_with("https://")) {
+        auto plain = "http://" + registry_host(m_domain);
+        if (auto second = m_transport.perform(Request{.url = plain + "/v2/"})) {
+            m_base_url = plain;
+            m_auth.set_base_url(plain);
+            response = std::move(second);
+        }
+    }
+    if (!response) {
+        return std::unexpected(std::move(response).error().wrap("registry " + m_domain));
+    }
+    if (response->status == 401) {
+        m_auth.remember(*response);
+    }
+    m_pinged = true;
+    return {};
+}
+
 Result<Response> Registry::send(Request request, const std::vector<std::string>& scopes) {
+    HOIST_TRY(ping());
     if (!request.url.starts_with("http://") && !request.url.starts_with("https://")) {
         request.url = m_base_url + request.url;
     }
@@ -351,7 +377,7 @@ Result<std::unique_ptr<oci::Reader>> Repository::open_blob(const Descriptor& blo
         };
         return std::make_unique<StringReader>(std::move(bytes));
     }
-    auto stream = std::make_unique<BlobStream>(*this, m_registry->base_url() + url("blobs/" + blob.digest.to_string()));
+    auto stream = std::make_unique<BlobStream>(*this, url("blobs/" + blob.digest.to_string()));
     return std::make_unique<oci::VerifyingReader>(std::move(stream), blob);
 }
 
@@ -437,12 +463,15 @@ Result<void> Repository::tag(const Descriptor& manifest, const std::string& name
 
 Result<std::vector<std::string>> Repository::list_tags() {
     std::vector<std::string> tags;
-    std::string next = m_registry->base_url() + url("tags/list?n=1000");
-    auto origin = HOIST_TRY(url_origin(next));
+    std::string next = url("tags/list?n=1000");
+    std::string origin;
     for (int page = 0; page < 100'000; ++page) {
         auto response = HOIST_TRY(send(Request{.url = next}, false));
         if (response.status != 200) {
             return std::unexpected(http_error(response).wrap("tags"));
+        }
+        if (origin.empty()) {
+            origin = HOIST_TRY(url_origin(response.url));
         }
         auto body = nlohmann::json::parse(response.body, nullptr, false);
         if (!body.is_object()) {

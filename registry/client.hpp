@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -60,9 +62,16 @@ public:
     Result<void> check_login();
 
 private:
+    // The first contact: GET /v2/, to learn the scheme (an insecure registry may fall back to
+    // plain http) and how the registry wants to be authenticated.
+    Result<void> ping();
+
     Transport& m_transport;
     std::string m_domain;
-    std::string m_base_url;
+    bool m_tls_verify;
+    std::mutex m_ping_mutex;
+    bool m_pinged = false;
+    std::string m_base_url;  // fixed once pinged
     UploadProfile m_profile;
     Authenticator m_auth;
 };
