@@ -40,9 +40,23 @@ std::string basic_header(const Credential& credential) {
     return "Authorization: Basic " + oci::encode_base64(credential.username + ":" + credential.password);
 }
 
-// The message of a refusal: the registry's own error text where it sent one.
+// The message of a refusal: the registry's own error text where it sent one, in the
+// distribution spec's form ("401 UNAUTHORIZED: authentication required", as http_error
+// writes it) or in a token server's OAuth2 form.
 std::string refusal(const Response& response) {
     auto body = nlohmann::json::parse(response.body, nullptr, false);
+    if (body.is_object() && body.contains("errors") && body["errors"].is_array() && !body["errors"].empty() &&
+        body["errors"][0].is_object()) {
+        const auto& first = body["errors"][0];
+        auto text = fmt::format("{}", response.status);
+        if (first.contains("code") && first["code"].is_string()) {
+            text += " " + first["code"].get<std::string>();
+        }
+        if (first.contains("message") && first["message"].is_string()) {
+            text += ": " + first["message"].get<std::string>();
+        }
+        return text;
+    }
     if (body.is_object()) {
         for (auto key : {"details", "error_description", "message", "error"}) {
             if (body.contains(key) && body[key].is_string()) {

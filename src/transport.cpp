@@ -1,5 +1,7 @@
 #include "src/transport.hpp"
 
+#include <fcntl.h>
+
 #include <functional>
 #include <memory>
 
@@ -9,6 +11,7 @@
 #include "oci/manifest.hpp"
 #include "oci/media_type.hpp"
 #include "oci/tar.hpp"
+#include "registry/upload.hpp"
 
 namespace hoist {
 namespace fs = std::filesystem;
@@ -405,6 +408,30 @@ Result<Descriptor> tag_remote(std::string_view source, std::string_view tag, Ses
     HOIST_TRY(repository->put_manifest(manifest, bytes));
     HOIST_TRY(repository->tag(manifest, *to.tag()));
     return manifest;
+}
+
+Result<Descriptor> upload_file(const fs::path& path, std::string_view repository, bool stream, Session& session) {
+    auto reference = HOIST_TRY(Reference::parse_repository(repository));
+    auto target = session.repository(reference);
+    auto open = [&]() -> Result<std::unique_ptr<oci::Reader>> {
+        return std::make_unique<oci::FileReader>(HOIST_TRY(open_file(path, O_RDONLY)), path.string());
+    };
+    if (stream) {
+        auto content = HOIST_TRY(open());
+        return registry::upload_stream(*target, *content);
+    }
+    // The digest first, as a blob of known digest has it.
+    auto content = HOIST_TRY(open());
+    oci::Hasher hasher;
+    std::int64_t size = 0;
+    std::vector<char> buffer(1u << 20);
+    while (auto n = HOIST_TRY(content->read(buffer))) {
+        hasher.update(buffer.data(), n);
+        size += static_cast<std::int64_t>(n);
+    }
+    Descriptor blob{.media_type = std::string(oci::media_type::oci_layer), .digest = hasher.finish(), .size = size};
+    HOIST_TRY(target->put_blob(blob, open));
+    return blob;
 }
 
 Result<void> login(std::string_view server, const registry::Credential& credential, const fs::path& file,

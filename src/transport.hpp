@@ -96,6 +96,12 @@ Result<oci::Descriptor> delete_image(std::string_view reference, Session& sessio
 // the registry, by PUTting the manifest again: no blob moves.
 Result<oci::Descriptor> tag_remote(std::string_view source, std::string_view tag, Session& session);
 
+// Uploads the file at `path` as a blob to `repository` ("127.0.0.1:5000/app"): as a blob of known
+// digest, or with `stream` as one produced on the fly (chunked, digest computed on the way).
+// For tests and benchmarks of the uploader.
+Result<oci::Descriptor> upload_file(const std::filesystem::path& path, std::string_view repository, bool stream,
+                                    Session& session);
+
 // Checks `credential` against the registry's /v2/ and stores it in `file` (0600).
 Result<void> login(std::string_view server, const registry::Credential& credential, const std::filesystem::path& file,
                    Session& session);

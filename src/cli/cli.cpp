@@ -20,6 +20,9 @@ Result<Session> Context::session() {
         .credentials = registry::CredentialSources::from_environment(env, authfile),
         .tls_verify = tls_verify,
     };
+    if (!upload_profile.empty()) {
+        registry_options.profile = HOIST_TRY(registry::upload_profile_named(upload_profile));
+    }
     if (!creds.empty()) {
         registry_options.credentials.explicit_credential = HOIST_TRY(registry::parse_creds(creds));
     }
@@ -47,6 +50,8 @@ int run(int argc, char** argv) {
     app.add_option("--progress", context.progress, "auto, tty, plain or json (default: auto)");
     app.add_flag("-q,--quiet", context.quiet, "No progress output");
     app.add_option("--jobs", context.jobs, "Blobs copied at once (default: 8)")->check(CLI::Range(1u, 256u));
+    // For tests that stand a local registry in for ECR or GHCR.
+    app.add_option("--upload-profile", context.upload_profile, "default, ecr or ghcr")->group("");
     // The global flags are accepted after the subcommand's name too.
     app.fallthrough();
     app.parse_complete_callback(

@@ -29,6 +29,7 @@ struct Context {
     std::string progress = "auto";                  // --progress
     bool quiet = false;                             // -q
     unsigned jobs = 8;                              // --jobs
+    std::string upload_profile;                     // --upload-profile (hidden): force one
     int status = k_ok;
 
     // Prints "hoist: <what>: <error>" on stderr and sets the status to k_failed.

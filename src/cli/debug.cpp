@@ -86,6 +86,32 @@ void add_unpack_command(CLI::App& debug, Context& context) {
     });
 }
 
+// hoist debug upload: one file as a blob, through the uploader, for tests of its request
+// patterns (monolithic, chunked, produced on the fly) and for benchmarks.
+void add_upload_command(CLI::App& debug, Context& context) {
+    auto* command = debug.add_subcommand("upload", "Upload a file as a blob to a registry repository");
+    command->group("Subcommands");
+    struct Options {
+        std::string file;
+        std::string repository;
+        bool stream = false;
+    };
+    auto options = std::make_shared<Options>();
+    command->add_option("FILE", options->file, "The blob's content")->required();
+    command->add_option("REPOSITORY", options->repository, "HOST[:PORT]/NAME")->required();
+    command->add_flag("--stream", options->stream, "Upload it as a blob produced on the fly, digest unknown");
+    command->callback([&context, options] {
+        auto uploaded = [&]() -> Result<oci::Descriptor> {
+            auto session = HOIST_TRY(context.session());
+            return upload_file(options->file, options->repository, options->stream, session);
+        }();
+        if (!uploaded) {
+            return context.report("debug upload " + options->file, uploaded.error());
+        }
+        fmt::print("{} {}\n", uploaded->digest.to_string(), uploaded->size);
+    });
+}
+
 }  // namespace
 
 void add_debug_command(CLI::App& app, Context& context) {
@@ -94,6 +120,7 @@ void add_debug_command(CLI::App& app, Context& context) {
     debug->require_subcommand(1);
     add_compress_command(*debug, context);
     add_unpack_command(*debug, context);
+    add_upload_command(*debug, context);
     add_debug_parse_command(*debug, context);
     add_debug_words_commands(*debug, context);
 }
