@@ -35,6 +35,7 @@ void add_save_command(CLI::App& app, Context& context) {
                         .path = options->output,
                         .name = name};
             auto session = HOIST_TRY(context.session());
+            session.copy_options.observer = nullptr;  // as docker save: no progress for a local file
             return copy(from, to, session);
         }();
         if (!saved) {

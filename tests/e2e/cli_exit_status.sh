@@ -21,8 +21,8 @@ expect_error 1 'hoist: tag app:1 x/Bad: invalid reference "x/Bad": repository na
 expect_error 1 "hoist: save app:1: create a temporary directory in $work/no/such/dir: No such file or directory" \
     "$HOIST" save app:1 -o "$work/no/such/dir/app.tar"
 expect_error 1 "hoist: rmi app:2: no such image: app:2" "$HOIST" rmi app:2
-expect_error 1 "hoist: copy docker://alpine local:a: the docker:// transport (registries) is not supported yet" \
-    "$HOIST" copy docker://alpine local:a
+expect_error 1 "hoist: copy docker://127.0.0.1:1/app local:a: registry 127.0.0.1:1: GET http://127.0.0.1:1/v2/: Couldn't connect to server" \
+    "$HOIST" copy docker://127.0.0.1:1/app local:a
 expect_error 1 "hoist: copy oci:missing local:a: missing: not an OCI layout (no oci-layout file)" \
     "$HOIST" copy oci:missing local:a
 expect_error 1 'hoist: copy foo: local:a: "foo:": neither an image reference nor local:, oci:, oci-archive:, docker-archive: or docker://' \
