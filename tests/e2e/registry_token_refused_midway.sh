@@ -48,7 +48,7 @@ server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
 print(server.server_port, flush=True)
 server.serve_forever()
 PY
-coproc proxy { python3 refuse.py "$HOIST_TEST_REGISTRY"; }
+coproc proxy { exec python3 refuse.py "$HOIST_TEST_REGISTRY"; }
 read -r port <&"${proxy[0]}"
 trap 'kill $proxy_PID 2>/dev/null; stop_registries; rm -rf "$work"' EXIT
 
