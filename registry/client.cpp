@@ -17,11 +17,13 @@ namespace {
 
 using oci::Descriptor;
 
+// localhost, 127.0.0.0/8 or [::1], with or without a port: where docker speaks plain HTTP.
 bool is_loopback(std::string_view domain) {
-    auto host = domain.substr(0, domain.rfind(':') == std::string_view::npos || domain.starts_with("[")
-                                     ? domain.find(']') == std::string_view::npos ? domain.size() : domain.find(']') + 1
-                                     : domain.rfind(':'));
-    return host == "localhost" || host.starts_with("127.") || host == "[::1]";
+    if (domain.starts_with("[")) {
+        return domain.starts_with("[::1]");
+    }
+    auto host = domain.substr(0, domain.find(':'));
+    return host == "localhost" || host.starts_with("127.");
 }
 
 // The host that serves a reference's domain: Docker Hub's registry is not at docker.io.
