@@ -89,7 +89,7 @@ Result<void> copy_blob(ImageSource& source, const Descriptor& blob, ImageSink& s
     }
     observer.blob_started(blob);
     HOIST_TRY(sink.put_blob(blob, [&]() -> Result<std::unique_ptr<Reader>> {
-        auto content = HOIST_TRY(source.open_blob(blob));
+        auto content = HOIST_TRY(sink.checks_digests() ? source.open_blob_unchecked(blob) : source.open_blob(blob));
         return std::make_unique<ObservedReader>(std::move(content), blob, observer);
     }));
     observer.blob_finished(blob, CopyObserver::Outcome::copied);

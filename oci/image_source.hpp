@@ -24,6 +24,10 @@ public:
     virtual Result<std::string> read_blob(const Descriptor& blob, std::uint64_t limit = 16u << 20) = 0;
     // A blob as a stream; its digest is verified when the stream reaches its end.
     virtual Result<std::unique_ptr<Reader>> open_blob(const Descriptor& blob) = 0;
+    // The same stream without the digest check, for a sink that checks every blob itself (a
+    // registry refuses a PUT whose content does not match its digest): hashing twice on one
+    // machine takes CPU from the transfer. By default, open_blob().
+    virtual Result<std::unique_ptr<Reader>> open_blob_unchecked(const Descriptor& blob) { return open_blob(blob); }
 };
 
 // Opens a blob's content from its start; a sink may call it again to resume a transfer that
@@ -34,6 +38,9 @@ class ImageSink {
 public:
     virtual ~ImageSink() = default;
     virtual Result<bool> has_blob(const Descriptor& blob) = 0;
+    // True when put_blob refuses, and keeps nothing of, content that does not match the digest,
+    // whatever the source: then the source need not check it too.
+    virtual bool checks_digests() const { return false; }
     // Makes the sink hold the blob without copying its bytes, where it can take it straight from
     // `from` (a registry mounting from another repository of its own); false when it cannot.
     virtual Result<bool> mount_blob(const Descriptor& /*blob*/, ImageSource& /*from*/) { return false; }

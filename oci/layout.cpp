@@ -294,12 +294,16 @@ Result<std::string> OciLayout::read_blob(const Descriptor& blob, std::uint64_t l
 }
 
 Result<std::unique_ptr<Reader>> OciLayout::open_blob(const Descriptor& blob) {
+    auto file = HOIST_TRY(open_blob_unchecked(blob));
+    return std::make_unique<VerifyingReader>(std::move(file), blob);
+}
+
+Result<std::unique_ptr<Reader>> OciLayout::open_blob_unchecked(const Descriptor& blob) {
     if (!contains(blob.digest)) {
         return fail(Errc::not_found, "blob " + blob.digest.to_string() + ": not in " + m_dir.string());
     }
-    auto file = std::make_unique<FileReader>(HOIST_TRY(open_file(blob_path(blob.digest), O_RDONLY)),
-                                             blob_path(blob.digest).string());
-    return std::make_unique<VerifyingReader>(std::move(file), blob);
+    return std::make_unique<FileReader>(HOIST_TRY(open_file(blob_path(blob.digest), O_RDONLY)),
+                                        blob_path(blob.digest).string());
 }
 
 Result<bool> OciLayout::has_blob(const Descriptor& blob) {

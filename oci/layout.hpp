@@ -88,6 +88,7 @@ public:
     Result<Descriptor> resolve(const std::optional<std::string>& name) override;
     Result<std::string> read_blob(const Descriptor& blob, std::uint64_t limit = 16u << 20) override;
     Result<std::unique_ptr<Reader>> open_blob(const Descriptor& blob) override;
+    Result<std::unique_ptr<Reader>> open_blob_unchecked(const Descriptor& blob) override;
     // ImageSink
     Result<bool> has_blob(const Descriptor& blob) override;
     Result<void> put_blob(const Descriptor& blob, const BlobOpener& open) override;

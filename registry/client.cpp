@@ -203,6 +203,9 @@ Error http_error(const Response& response) {
         const auto& first = body["errors"][0];
         if (first.contains("code") && first["code"].is_string()) {
             text += " " + first["code"].get<std::string>();
+            if (first["code"] == "DIGEST_INVALID") {
+                code = Errc::digest_mismatch;  // content refused for not matching its digest
+            }
         }
         if (first.contains("message") && first["message"].is_string()) {
             text += ": " + first["message"].get<std::string>();

@@ -78,7 +78,8 @@ private:
 
 // An error for an HTTP response that is not what the protocol wants: "404 MANIFEST_UNKNOWN:
 // manifest unknown" from the registry's error body where it sent one. 401/403 give
-// Errc::unauthorized, 404 Errc::not_found, anything else Errc::protocol.
+// Errc::unauthorized, 404 Errc::not_found, DIGEST_INVALID Errc::digest_mismatch, anything else
+// Errc::protocol.
 Error http_error(const Response& response);
 
 // One repository ("library/alpine") on a registry.
@@ -99,6 +100,8 @@ public:
     // ImageSink. put_blob() uploads through the chunked uploader (upload.hpp); put_manifest()
     // PUTs by digest; tag() PUTs the manifest's bytes again under the tag.
     Result<bool> has_blob(const oci::Descriptor& blob) override;
+    // The registry checks every blob's digest on the final PUT (400 DIGEST_INVALID, nothing kept).
+    bool checks_digests() const override { return true; }
     Result<bool> mount_blob(const oci::Descriptor& blob, oci::ImageSource& from) override;
     Result<void> put_blob(const oci::Descriptor& blob, const oci::BlobOpener& open) override;
     Result<void> put_manifest(const oci::Descriptor& manifest, std::string_view bytes) override;

@@ -34,8 +34,9 @@ TEST_CASE("url_origin makes the default port explicit and lowers the host", "[re
 TEST_CASE("resolve_url follows relative and absolute locations", "[registry]") {
     CHECK(resolve_url("http://127.0.0.1:5000/v2/app/blobs/uploads/", "/v2/app/blobs/uploads/u1?_state=s").value() ==
           "http://127.0.0.1:5000/v2/app/blobs/uploads/u1?_state=s");
-    CHECK(resolve_url("https://registry.example.com/v2/app/blobs/sha256:1", "https://cdn.example.com/x?sig=1")
-              .value() == "https://cdn.example.com/x?sig=1");
+    CHECK(
+        resolve_url("https://registry.example.com/v2/app/blobs/sha256:1", "https://cdn.example.com/x?sig=1").value() ==
+        "https://cdn.example.com/x?sig=1");
 }
 
 TEST_CASE("resolve_url refuses schemes other than http and https", "[registry]") {
@@ -51,6 +52,12 @@ TEST_CASE("http_error reads the registry's error body", "[registry]") {
     auto error = http_error(response);
     CHECK(error.code() == Errc::not_found);
     CHECK(error.what() == "404 MANIFEST_UNKNOWN: manifest unknown");
+
+    Response invalid{
+        .status = 400,
+        .body = R"({"errors":[{"code":"DIGEST_INVALID","message":"provided digest did not match uploaded content"}]})"};
+    CHECK(http_error(invalid).code() == Errc::digest_mismatch);
+    CHECK(http_error(invalid).what() == "400 DIGEST_INVALID: provided digest did not match uploaded content");
 
     Response refused{.status = 401, .body = "not json"};
     CHECK(http_error(refused).code() == Errc::unauthorized);
