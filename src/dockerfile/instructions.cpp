@@ -1,5 +1,7 @@
 #include "src/dockerfile/instructions.hpp"
 
+#include "oci/text.hpp"
+
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -28,16 +30,6 @@ using Parsed = std::expected<T, Failure>;
 
 std::unexpected<Failure> failure(Position position, std::string message) {
     return std::unexpected(Failure{position, std::move(message)});
-}
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') {
-            c = char(c - 'A' + 'a');
-        }
-    }
-    return out;
 }
 
 std::string upper(std::string_view text) {
@@ -96,11 +88,11 @@ std::size_t distance(std::string_view a, std::string_view b) {
 // BuildKit's suggest.Search: the closest option at a distance below 3 (none on an exact match),
 // in the case of `value` when not case-sensitive.
 std::string suggestion(std::string_view value, std::span<const std::string_view> options, bool case_sensitive) {
-    std::string wanted = case_sensitive ? std::string(value) : lower(value);
+    std::string wanted = case_sensitive ? std::string(value) : ascii_lower(value);
     std::string match;
     std::size_t best = 3;
     for (std::string_view option : options) {
-        std::string candidate = case_sensitive ? std::string(option) : lower(option);
+        std::string candidate = case_sensitive ? std::string(option) : ascii_lower(option);
         if (candidate == wanted) {
             return "";
         }
@@ -109,7 +101,9 @@ std::string suggestion(std::string_view value, std::span<const std::string_view>
             best = d;
             match = candidate;
             if (!case_sensitive) {
-                match = value == lower(value) ? lower(option) : value == upper(value) ? upper(option) : option;
+                match = value == ascii_lower(value) ? ascii_lower(option)
+                        : value == upper(value)     ? upper(option)
+                                                    : option;
             }
         }
     }
@@ -230,7 +224,7 @@ public:
                     if (has_value && value.empty()) {
                         return failure(at, "missing a value on flag: " + flag_name);
                     }
-                    std::string v = lower(value);
+                    std::string v = ascii_lower(value);
                     if (v == "true" || v.empty()) {
                         slot.value = "true";
                     } else if (v == "false") {
@@ -425,7 +419,7 @@ std::optional<std::int64_t> parse_ram_in_bytes(std::string_view size) {
         return std::nullopt;
     }
     std::string_view number = size[sep] != ' ' ? size.substr(0, sep + 1) : size.substr(0, sep);
-    std::string suffix = lower(size.substr(sep + 1));
+    std::string suffix = ascii_lower(size.substr(sep + 1));
     // strconv.ParseFloat, for the decimal forms a size is written in.
     std::size_t i = 0;
     auto digits = [&] {
@@ -792,8 +786,8 @@ bool valid_stage_name(std::string_view name) {
 
 Parsed<Instruction> parse_from(const Node& node, const std::vector<std::string>& args) {
     FromInstruction from{info_of(node)};
-    if (args.size() == 3 && lower(args[1]) == "as") {
-        from.stage_name = lower(args[2]);
+    if (args.size() == 3 && ascii_lower(args[1]) == "as") {
+        from.stage_name = ascii_lower(args[2]);
         if (!valid_stage_name(from.stage_name)) {
             return failure(value_position(node, 2),
                            fmt::format("invalid name for build stage: {}, name can't start with a number or contain "
@@ -843,7 +837,7 @@ Parsed<Instruction> parse_onbuild(const Node& node, const std::vector<std::strin
         ++i;
     }
     std::string expression(original);
-    if (lower(original.substr(i, 7)) == "onbuild") {
+    if (ascii_lower(original.substr(i, 7)) == "onbuild") {
         i += 7;
         while (i < original.size() && regexp_space(original[i])) {
             ++i;
@@ -1131,7 +1125,7 @@ Parsed<Instruction> parse_shell(const Node& node, const std::vector<std::string>
 
 Parsed<Instruction> parse_node(const Node& node, char escape) {
     std::vector<std::string> args = node_args(node);
-    std::string name = lower(node.name);
+    std::string name = ascii_lower(node.name);
     if (name == "env") {
         return parse_env(node, args);
     }
@@ -1223,7 +1217,7 @@ Result<MountSpec> parse_mount_impl(std::string_view spec, const Expander* expand
     auto type_name = [&] { return std::string(to_string(m.type)); };
     for (const std::string& field : *fields) {
         auto equals = field.find('=');
-        std::string key = lower(field.substr(0, equals));
+        std::string key = ascii_lower(field.substr(0, equals));
         if (equals == std::string::npos) {
             if (key == "readonly" || key == "ro") {
                 m.read_only = true;
@@ -1255,7 +1249,7 @@ Result<MountSpec> parse_mount_impl(std::string_view spec, const Expander* expand
             continue;  // checked when expanded
         }
         if (key == "type") {
-            auto type = mount_type(lower(value));
+            auto type = mount_type(ascii_lower(value));
             if (!type) {
                 return invalid(with_suggestion(fmt::format("unsupported mount type {}", quote(value)), value,
                                                k_mount_types, true));
@@ -1295,7 +1289,7 @@ Result<MountSpec> parse_mount_impl(std::string_view spec, const Expander* expand
         } else if (key == "id") {
             m.id = value;
         } else if (key == "sharing") {
-            std::string mode = lower(value);
+            std::string mode = ascii_lower(value);
             static constexpr std::array<std::string_view, 3> k_modes = {"locked", "private", "shared"};
             if (mode == "shared") {
                 m.sharing = CacheSharing::shared;
@@ -1457,7 +1451,7 @@ Result<Dockerfile> Dockerfile::from_ast(const Ast& ast) {
 }
 
 const Stage* Dockerfile::find_stage(std::string_view name) const {
-    std::string wanted = lower(name);
+    std::string wanted = ascii_lower(name);
     const Stage* found = nullptr;
     for (const Stage& stage : stages) {
         if (!stage.name.empty() && stage.name == wanted) {
@@ -1508,7 +1502,7 @@ Variables platform_args(const BuildContext& context) {
 Variables proxy_args(const Variables& build_args) {
     Variables proxies;
     for (const auto& [name, value] : build_args) {
-        std::string l = lower(name);
+        std::string l = ascii_lower(name);
         if (l == "http_proxy" || l == "https_proxy" || l == "ftp_proxy" || l == "no_proxy" || l == "all_proxy") {
             proxies.emplace(name, value);
         }

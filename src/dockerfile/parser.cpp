@@ -1,5 +1,6 @@
 #include "src/dockerfile/parser.hpp"
 
+#include "oci/text.hpp"
 #include "src/dockerfile/shell_lexer.hpp"
 
 #include <fmt/core.h>
@@ -56,16 +57,6 @@ bool is_blank(char c) {
 // Go regexp's \s: `[\t\n\f\r ]`.
 bool is_regexp_space(char c) {
     return c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == ' ';
-}
-
-std::string ascii_lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') {
-            c = char(c - 'A' + 'a');
-        }
-    }
-    return out;
 }
 
 // strings.TrimLeftFunc(s, unicode.IsSpace): the number of bytes trimmed.
