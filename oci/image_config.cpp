@@ -1,9 +1,30 @@
 #include "oci/image_config.hpp"
 
+#include <algorithm>
+#include <array>
+
 namespace hoist::oci {
 namespace {
 
 constexpr std::string_view k_what = "image config";
+constexpr std::array<std::string_view, 7> k_image_fields = {"architecture", "os",     "variant", "created",
+                                                           "author",       "config", "rootfs"};
+constexpr std::array<std::string_view, 12> k_container_fields = {
+    "User",    "Env",        "Entrypoint", "Cmd",   "WorkingDir", "Labels",
+    "ExposedPorts", "Volumes", "StopSignal", "Healthcheck", "Shell", "OnBuild"};
+
+// The members of `object` whose keys are not in `known` (nor os.version, os.features or history).
+template <std::size_t N>
+json::Json unknown_fields(const json::Json& object, const std::array<std::string_view, N>& known) {
+    json::Json other = json::Json::object();
+    for (const auto& item : object.items()) {
+        if (std::ranges::find(known, item.key()) == known.end() && !item.key().starts_with("os.") &&
+            item.key() != "history") {
+            other[item.key()] = item.value();
+        }
+    }
+    return other;
+}
 
 // Docker writes sets (ExposedPorts, Volumes) as objects whose values are all {}.
 Result<std::set<std::string>> key_set(const json::Json& object, std::string_view key, std::string_view what) {
@@ -42,6 +63,15 @@ Result<ContainerConfig> parse_container_config(const json::Json& object) {
     config.exposed_ports = HOIST_TRY(key_set(object, "ExposedPorts", what));
     config.volumes = HOIST_TRY(key_set(object, "Volumes", what));
     config.stop_signal = HOIST_TRY(json::optional_string(object, "StopSignal", what)).value_or("");
+    if (auto healthcheck = object.find("Healthcheck"); healthcheck != object.end() && !healthcheck->is_null()) {
+        if (!healthcheck->is_object()) {
+            return fail(Errc::invalid_argument, std::string(what) + ": \"Healthcheck\" must be an object");
+        }
+        config.healthcheck = *healthcheck;
+    }
+    config.shell = HOIST_TRY(optional_array(object, "Shell", what));
+    config.on_build = HOIST_TRY(json::string_array(object, "OnBuild", what));
+    config.other = unknown_fields(object, k_container_fields);
     return config;
 }
 
@@ -99,6 +129,7 @@ Result<ImageConfig> ImageConfig::parse(std::string_view bytes) {
         image.history.push_back(
             HOIST_TRY(parse_history(history[i], "image config: history[" + std::to_string(i) + "]")));
     }
+    image.other = unknown_fields(object, k_image_fields);
     return image;
 }
 
@@ -132,6 +163,14 @@ std::string ImageConfig::to_json() const {
     if (!config.stop_signal.empty()) {
         runtime["StopSignal"] = config.stop_signal;
     }
+    if (config.healthcheck) {
+        runtime["Healthcheck"] = *config.healthcheck;
+    }
+    if (config.shell) {
+        runtime["Shell"] = *config.shell;
+    }
+    json::set_if(runtime, "OnBuild", config.on_build);
+    runtime.update(config.other);
     object["config"] = runtime;
     json::Json diff_id_texts = json::Json::array();
     for (const auto& diff_id : diff_ids) {
@@ -156,6 +195,7 @@ std::string ImageConfig::to_json() const {
         }
         object["history"] = entries;
     }
+    object.update(other);
     return object.dump();
 }
 

@@ -24,6 +24,10 @@ struct ContainerConfig {
     std::set<std::string> exposed_ports;  // "80/tcp"
     std::set<std::string> volumes;
     std::string stop_signal;
+    std::optional<json::Json> healthcheck;  // Docker's {"Test": [...], "Interval": ns, ...}
+    std::optional<std::vector<std::string>> shell;
+    std::vector<std::string> on_build;  // ONBUILD triggers, as written after ONBUILD
+    json::Json other = json::Json::object();  // fields hoist does not model, kept as they were
 };
 
 struct HistoryEntry {
@@ -41,9 +45,10 @@ struct ImageConfig {
     ContainerConfig config;
     std::vector<Digest> diff_ids;  // rootfs.diff_ids, bottom layer first
     std::vector<HistoryEntry> history;
+    json::Json other = json::Json::object();  // fields hoist does not model, kept as they were
 
     // Strict about what it reads (architecture, os, rootfs of type "layers" with valid diff_ids,
-    // well-typed config fields); fields it does not know are ignored.
+    // well-typed config fields); fields it does not know are kept in `other` and written back.
     static Result<ImageConfig> parse(std::string_view bytes);
     // The JSON text hoist writes for images it makes; keys sorted, so equal configs give equal bytes.
     std::string to_json() const;

@@ -162,6 +162,17 @@ private:
     std::jthread m_thread;  // last: joined before the members it uses go
 };
 
+// ECR's registry credential after whatever the auth files hold, for an ECR registry.
+CredentialSources with_ecr(CredentialSources sources, const std::shared_ptr<Ecr>& ecr,
+                           const std::optional<EcrRegistry>& registry) {
+    if (ecr && registry) {
+        sources.fallback = [ecr, registry = *registry](std::string_view) -> Result<std::optional<Credential>> {
+            return HOIST_TRY(ecr->credential(registry));
+        };
+    }
+    return sources;
+}
+
 }  // namespace
 
 UploadProfile upload_profile_for(std::string_view host) {
@@ -221,8 +232,10 @@ Registry::Registry(Transport& transport, std::string domain, RegistryOptions opt
       m_domain(std::move(domain)),
       m_tls_verify(options.tls_verify),
       m_base_url((is_loopback(m_domain) ? "http://" : "https://") + registry_host(m_domain)),
-      m_profile(options.profile.value_or(upload_profile_for(m_domain))),
-      m_auth(transport, m_base_url, m_domain, std::move(options.credentials)) {}
+      m_ecr(std::move(options.ecr)),
+      m_ecr_registry(m_ecr ? m_ecr->identify(m_domain) : std::nullopt),
+      m_profile(options.profile.value_or(m_ecr_registry ? *upload_profile_named("ecr") : upload_profile_for(m_domain))),
+      m_auth(transport, m_base_url, m_domain, with_ecr(std::move(options.credentials), m_ecr, m_ecr_registry)) {}
 
 Result<void> Registry::ping() {
     std::lock_guard lock(m_ping_mutex);
@@ -256,15 +269,45 @@ Result<Response> Registry::send(Request request, const std::vector<std::string>&
     auto first = request;
     HOIST_TRY(m_auth.authorize(first, scopes));
     auto response = HOIST_TRY(m_transport.perform(first));
-    if (response.status != 401) {
-        return response;
+    if (response.status == 401) {
+        HOIST_TRY(m_auth.challenged(response, scopes));
+        if (request.upload != nullptr) {
+            return response;  // its body is spent: the caller resumes it, now with a fresh token
+        }
+        HOIST_TRY(m_auth.authorize(request, scopes));
+        response = HOIST_TRY(m_transport.perform(request));
     }
-    HOIST_TRY(m_auth.challenged(response, scopes));
-    if (request.upload != nullptr) {
-        return response;  // its body is spent: the caller resumes it, now with a fresh token
+    if (auto remaining = response.header("ratelimit-remaining")) {
+        std::lock_guard lock(m_state_mutex);
+        m_rate_limit = RateLimit{.limit = std::string(response.header("ratelimit-limit").value_or("")),
+                                 .remaining = std::string(*remaining)};
     }
-    HOIST_TRY(m_auth.authorize(request, scopes));
-    return m_transport.perform(request);
+    return response;
+}
+
+std::optional<Registry::RateLimit> Registry::rate_limit() const {
+    std::lock_guard lock(m_state_mutex);
+    return m_rate_limit;
+}
+
+Result<void> Registry::prepare_write(const std::string& repository) {
+    if (!m_ecr_registry || !m_ecr->creates_repositories()) {
+        return {};
+    }
+    // Held while the repository is created, so that no other write goes ahead of it.
+    std::lock_guard lock(m_prepare_mutex);
+    if (!m_prepared.contains(repository)) {
+        HOIST_TRY(m_ecr->create_repository(*m_ecr_registry, repository));
+        m_prepared.insert(repository);
+    }
+    return {};
+}
+
+std::optional<Error> Registry::write_error(const Response& response, std::string_view repository) const {
+    if (!m_ecr_registry) {
+        return std::nullopt;
+    }
+    return missing_repository_error(response, m_domain, repository);
 }
 
 Result<void> Registry::check_login() {
@@ -283,7 +326,15 @@ std::string Repository::url(std::string_view rest) const {
 }
 
 Result<Response> Repository::send(Request request, bool push) {
-    return m_registry->send(std::move(request), {push ? push_scope(m_path) : pull_scope(m_path)});
+    if (!push) {
+        return m_registry->send(std::move(request), {pull_scope(m_path)});
+    }
+    HOIST_TRY(m_registry->prepare_write(m_path));
+    auto response = HOIST_TRY(m_registry->send(std::move(request), {push_scope(m_path)}));
+    if (auto error = m_registry->write_error(response, m_path)) {
+        return std::unexpected(std::move(*error));
+    }
+    return response;
 }
 
 Result<Descriptor> Repository::resolve(const std::optional<std::string>& name) {

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "oci/reference.hpp"
 #include "registry/auth.hpp"
 #include "registry/credentials.hpp"
+#include "registry/ecr.hpp"
 #include "registry/http.hpp"
 
 namespace hoist::registry {
@@ -38,7 +40,10 @@ struct RegistryOptions {
     CredentialSources credentials;
     // false: certificates are not checked and plain HTTP is allowed (docker's "insecure registry").
     bool tls_verify = true;
-    std::optional<UploadProfile> profile;  // default: upload_profile_for(host)
+    std::optional<UploadProfile> profile;  // default: upload_profile_for(host), "ecr" for ECR stand-ins
+    // ECR's API, for the registries it identifies: their credentials after the auth files',
+    // repositories created before the first write when asked, plain missing-repository errors.
+    std::shared_ptr<Ecr> ecr;
 };
 
 // One registry host. Thread-safe; shared by the repositories opened on it.
@@ -61,6 +66,19 @@ public:
     // GET /v2/: are the credentials good? Errc::unauthorized with the registry's message if not.
     Result<void> check_login();
 
+    // The rate limit the registry announced in its latest answer that had one (Docker Hub's
+    // ratelimit-limit "100;w=21600" and ratelimit-remaining "98;w=21600"), for display.
+    struct RateLimit {
+        std::string limit;
+        std::string remaining;
+    };
+    std::optional<RateLimit> rate_limit() const;
+
+    // Called before the first write to `repository`: on ECR with create_repositories, creates it.
+    Result<void> prepare_write(const std::string& repository);
+    // A refused write as a plainer error where there is one (ECR: the repository does not exist).
+    std::optional<Error> write_error(const Response& response, std::string_view repository) const;
+
 private:
     // The first contact: GET /v2/, to learn the scheme (an insecure registry may fall back to
     // plain http) and how the registry wants to be authenticated.
@@ -72,8 +90,14 @@ private:
     std::mutex m_ping_mutex;
     bool m_pinged = false;
     std::string m_base_url;  // fixed once pinged
+    std::shared_ptr<Ecr> m_ecr;
+    std::optional<EcrRegistry> m_ecr_registry;  // when the registry is (or stands in for) ECR
     UploadProfile m_profile;
     Authenticator m_auth;
+    std::mutex m_prepare_mutex;
+    std::set<std::string> m_prepared;  // repositories prepare_write() has made sure of
+    mutable std::mutex m_state_mutex;
+    std::optional<RateLimit> m_rate_limit;
 };
 
 // An error for an HTTP response that is not what the protocol wants: "404 MANIFEST_UNKNOWN:

@@ -41,6 +41,8 @@ constexpr std::uint64_t k_auth_file_limit = 4u << 20;
 constexpr std::size_t k_helper_output_limit = 1u << 20;
 constexpr std::size_t k_message_limit = 200;
 
+}  // namespace
+
 std::optional<std::string_view> env_value(const Environment& env, std::string_view name) {
     auto it = env.find(name);
     if (it == env.end() || it->second.empty()) {
@@ -64,6 +66,8 @@ fs::path home_directory(const Environment& env) {
     }
     return {};
 }
+
+namespace {
 
 std::string_view strip_scheme(std::string_view server) {
     auto separator = server.find("://");
@@ -735,6 +739,9 @@ Result<std::optional<Credential>> find_credential(const CredentialSources& sourc
         if (found) {
             return found;
         }
+    }
+    if (sources.fallback) {
+        return sources.fallback(registry);
     }
     return std::nullopt;
 }

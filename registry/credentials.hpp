@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -17,6 +18,10 @@ namespace hoist::registry {
 // The process environment as a value, so that lookups can be tested without touching the real one.
 using Environment = std::map<std::string, std::string, std::less<>>;
 Environment current_environment();
+// The value of `name`, or nullopt when it is unset or empty.
+std::optional<std::string_view> env_value(const Environment& env, std::string_view name);
+// $HOME, else the password database's home of this user (as docker does), else empty.
+std::filesystem::path home_directory(const Environment& env);
 
 struct Credential {
     std::string username;
@@ -41,6 +46,9 @@ struct CredentialSources {
     std::string path = "/usr/local/bin:/usr/bin:/bin";
     // A helper that has not answered after this long is killed, and the lookup fails.
     std::chrono::milliseconds helper_timeout{30'000};
+    // Asked last, when no file has a credential for the registry: the registry's own API (ECR's
+    // GetAuthorizationToken, ecr.hpp). Thread-safe; empty for none.
+    std::function<Result<std::optional<Credential>>(std::string_view registry)> fallback;
 
     // files and path from `env` (PATH when set); no explicit credential.
     static CredentialSources from_environment(const Environment& env,
@@ -60,9 +68,10 @@ std::string server_url(std::string_view registry);
 // anonymous access: the explicit credential when there is one, else the first found in the
 // files in order. In each file, the first of: credHelpers[registry] (a docker-credential-NAME
 // executable on `path`, spoken to with the docker-credential protocol), an `auths` entry
-// (`auth` base64 "user:password", and/or `identitytoken`), credsStore. A helper that answers
-// "credentials not found" means none there; a helper that fails otherwise (or is missing, or
-// hangs), or a malformed file, is an error naming the helper or the file (never the secret).
+// (`auth` base64 "user:password", and/or `identitytoken`), credsStore; after the files, the
+// fallback. A helper that answers "credentials not found" means none there; a helper that
+// fails otherwise (or is missing, or hangs), or a malformed file, is an error naming the
+// helper or the file (never the secret).
 // Keys of `auths` and `credHelpers` match with or without a scheme and a /v1/ or /v2/ path
 // ("https://quay.io/v1/" is quay.io); a key naming a repository ("quay.io/org", as podman
 // writes them for one namespace) is not used. An `auths` entry without a secret (docker leaves

@@ -77,9 +77,13 @@ bool is_retryable_curl_error(CURLcode code) {
     }
 }
 
-// Retry-After as seconds (the HTTP-date form is treated as "soon").
+// Retry-After as seconds (the HTTP-date form is treated as "soon"); without it, a 429's
+// RateLimit-Reset (seconds until the window resets, IETF's RateLimit header fields).
 std::optional<std::chrono::milliseconds> retry_after(const Response& response) {
     auto value = response.header("retry-after");
+    if (!value && response.status == 429) {
+        value = response.header("ratelimit-reset");
+    }
     if (!value) {
         return std::nullopt;
     }

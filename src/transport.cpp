@@ -49,20 +49,6 @@ std::optional<Reference> entry_name(const Descriptor& entry) {
     return std::nullopt;
 }
 
-// The image manifest for `wanted` when `root` is an index; `root` itself otherwise.
-Result<Descriptor> platform_manifest(oci::ImageSource& source, const Descriptor& root, const oci::Platform& wanted) {
-    if (!oci::media_type::is_index(root.media_type)) {
-        return root;
-    }
-    auto index = HOIST_TRY(oci::Index::parse(HOIST_TRY(source.read_blob(root))));
-    for (const auto& child : index.manifests) {
-        if (oci::media_type::is_manifest(child.media_type) && child.platform && child.platform->matches(wanted)) {
-            return child;
-        }
-    }
-    return fail(Errc::not_found, "index " + root.digest.to_string() + " has no image for " + wanted.to_string());
-}
-
 // An image opened for reading, with whatever it took to open it.
 struct OpenSource {
     std::optional<TempDir> temp;
@@ -151,6 +137,19 @@ Result<OpenSource> open_source(const Location& from, Session& session) {
 }
 
 }  // namespace
+
+Result<Descriptor> platform_manifest(oci::ImageSource& source, const Descriptor& root, const oci::Platform& wanted) {
+    if (!oci::media_type::is_index(root.media_type)) {
+        return root;
+    }
+    auto index = HOIST_TRY(oci::Index::parse(HOIST_TRY(source.read_blob(root))));
+    for (const auto& child : index.manifests) {
+        if (oci::media_type::is_manifest(child.media_type) && child.platform && child.platform->matches(wanted)) {
+            return child;
+        }
+    }
+    return fail(Errc::not_found, "index " + root.digest.to_string() + " has no image for " + wanted.to_string());
+}
 
 Session::Session(fs::path store_root, registry::RegistryOptions registry_options,
                  registry::TransportOptions transport_options)

@@ -69,6 +69,11 @@ struct CopiedImage {
 Result<CopiedImage> copy(const Location& from, const Location& to, Session& session,
                          const std::optional<oci::Platform>& platform = std::nullopt);
 
+// The image manifest for `wanted` when `root` is an index; `root` itself otherwise.
+// Errc::not_found when the index has none for that platform.
+Result<oci::Descriptor> platform_manifest(oci::ImageSource& source, const oci::Descriptor& root,
+                                          const oci::Platform& wanted);
+
 // Loads every image of an oci-archive or docker-archive (told apart by their contents) into the
 // store, under the names the archive gives them.
 Result<std::vector<CopiedImage>> load(const std::filesystem::path& file, oci::Store& store);

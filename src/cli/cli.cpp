@@ -2,6 +2,8 @@
 
 #include <fmt/core.h>
 
+#include <cstdlib>
+
 #include "oci/store.hpp"
 #include "registry/credentials.hpp"
 #include "src/progress.hpp"
@@ -28,11 +30,42 @@ Result<Session> Context::session() {
     }
     registry::TransportOptions transport_options{.tls_verify = tls_verify,
                                                  .user_agent = std::string("hoist/") + k_version};
+    auto ecr_options = HOIST_TRY(registry::EcrOptions::from_environment(env));
+    ecr_options.endpoint = aws_endpoint;
+    ecr_options.create_repositories = ecr_create_repos;
+    ecr_options.transport = transport_options;
+    registry_options.ecr = std::make_shared<registry::Ecr>(std::move(ecr_options));
     Session session(root, std::move(registry_options), std::move(transport_options));
     auto mode = HOIST_TRY(progress_mode(progress, quiet, stderr));
     m_progress = make_progress(mode, stderr);
     session.copy_options = {.jobs = jobs, .observer = m_progress.get()};
     return session;
+}
+
+Result<std::optional<std::int64_t>> source_date_epoch() {
+    const char* text = std::getenv("SOURCE_DATE_EPOCH");
+    if (text == nullptr || *text == '\0') {
+        return std::nullopt;
+    }
+    char* end = nullptr;
+    long long seconds = std::strtoll(text, &end, 10);
+    if (*end != '\0' || seconds < 0) {
+        return fail(Errc::invalid_argument, std::string("SOURCE_DATE_EPOCH is not a number of seconds: ") + text);
+    }
+    return seconds;
+}
+
+Result<oci::Compression> compression_named(std::string_view name) {
+    if (name == "gzip") {
+        return oci::Compression::gzip;
+    }
+    if (name == "zstd") {
+        return oci::Compression::zstd;
+    }
+    if (name == "none") {
+        return oci::Compression::none;
+    }
+    return fail(Errc::invalid_argument, "--compression must be gzip, zstd or none, not " + std::string(name));
 }
 
 int run(int argc, char** argv) {
@@ -52,10 +85,15 @@ int run(int argc, char** argv) {
     app.add_option("--jobs", context.jobs, "Blobs copied at once (default: 8)")->check(CLI::Range(1u, 256u));
     // For tests that stand a local registry in for ECR or GHCR.
     app.add_option("--upload-profile", context.upload_profile, "default, ecr or ghcr")->group("");
+    app.add_option("--aws-endpoint", context.aws_endpoint,
+                   "ECR's API endpoint (default: $AWS_ENDPOINT_URL_ECR, $AWS_ENDPOINT_URL, else AWS's)");
+    app.add_flag("--ecr-create-repos", context.ecr_create_repos,
+                 "Create ECR repositories that do not exist before pushing to them");
     // The global flags are accepted after the subcommand's name too.
     app.fallthrough();
     app.parse_complete_callback(
         [&] { context.root = root.empty() ? oci::Store::default_root() : std::filesystem::path(root); });
+    add_build_command(app, context);
     add_copy_command(app, context);
     add_delete_command(app, context);
     add_digest_command(app, context);
@@ -70,6 +108,7 @@ int run(int argc, char** argv) {
     add_pull_command(app, context);
     add_push_command(app, context);
     add_rmi_command(app, context);
+    add_sync_command(app, context);
     add_save_command(app, context);
     add_tag_command(app, context);
     add_version_command(app, context);

@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "oci/compression.hpp"
 #include "oci/error.hpp"
 #include "src/transport.hpp"
 
@@ -30,6 +31,8 @@ struct Context {
     bool quiet = false;                             // -q
     unsigned jobs = 8;                              // --jobs
     std::string upload_profile;                     // --upload-profile (hidden): force one
+    std::string aws_endpoint;                       // --aws-endpoint: ECR's API
+    bool ecr_create_repos = false;                  // --ecr-create-repos
     int status = k_ok;
 
     // Prints "hoist: <what>: <error>" on stderr and sets the status to k_failed.
@@ -43,6 +46,12 @@ private:
     std::unique_ptr<oci::CopyObserver> m_progress;
 };
 
+// SOURCE_DATE_EPOCH from the environment; nullopt when unset or empty.
+Result<std::optional<std::int64_t>> source_date_epoch();
+// --compression's value.
+Result<oci::Compression> compression_named(std::string_view name);
+
+void add_build_command(CLI::App& app, Context& context);
 void add_copy_command(CLI::App& app, Context& context);
 void add_delete_command(CLI::App& app, Context& context);
 void add_digest_command(CLI::App& app, Context& context);
@@ -58,6 +67,7 @@ void add_ls_command(CLI::App& app, Context& context);
 void add_pull_command(CLI::App& app, Context& context);
 void add_push_command(CLI::App& app, Context& context);
 void add_rmi_command(CLI::App& app, Context& context);
+void add_sync_command(CLI::App& app, Context& context);
 void add_save_command(CLI::App& app, Context& context);
 void add_tag_command(CLI::App& app, Context& context);
 void add_version_command(CLI::App& app, Context& context);

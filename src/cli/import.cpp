@@ -21,19 +21,6 @@ Result<std::vector<std::string>> command_line(const std::string& text, std::stri
     return parsed.get<std::vector<std::string>>();
 }
 
-Result<std::optional<std::int64_t>> source_date_epoch() {
-    const char* text = std::getenv("SOURCE_DATE_EPOCH");
-    if (text == nullptr || *text == '\0') {
-        return std::nullopt;
-    }
-    char* end = nullptr;
-    long long seconds = std::strtoll(text, &end, 10);
-    if (*end != '\0' || seconds < 0) {
-        return fail(Errc::invalid_argument, std::string("SOURCE_DATE_EPOCH is not a number of seconds: ") + text);
-    }
-    return seconds;
-}
-
 }  // namespace
 
 void add_import_command(CLI::App& app, Context& context) {
@@ -75,9 +62,7 @@ void add_import_command(CLI::App& app, Context& context) {
                 import.entrypoint = HOIST_TRY(command_line(options->entrypoint, "--entrypoint"));
             }
             import.working_dir = options->workdir;
-            import.compression.compression = options->compression == "zstd"   ? oci::Compression::zstd
-                                             : options->compression == "none" ? oci::Compression::none
-                                                                              : oci::Compression::gzip;
+            import.compression.compression = HOIST_TRY(compression_named(options->compression));
             import.compression.threads = options->jobs;
             import.source_date_epoch = HOIST_TRY(source_date_epoch());
             auto name = HOIST_TRY(oci::Reference::parse(options->name));

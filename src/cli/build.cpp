@@ -1,0 +1,117 @@
+#include <fmt/core.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+
+#include "src/build/builder.hpp"
+#include "src/cli/cli.hpp"
+#include "src/progress.hpp"
+
+namespace hoist::cli {
+namespace {
+
+// "K=V" items of --build-arg, --label and --annotation. A --build-arg without '=' takes the
+// variable's value from the environment, as docker does (and is left out when it is unset).
+Result<std::map<std::string, std::string>> key_values(const std::vector<std::string>& items, std::string_view flag,
+                                                      bool from_environment) {
+    std::map<std::string, std::string> values;
+    for (const auto& item : items) {
+        auto equals = item.find('=');
+        if (equals == 0) {
+            return fail(Errc::invalid_argument, std::string(flag) + ": no name in " + item);
+        }
+        if (equals != std::string::npos) {
+            values[item.substr(0, equals)] = item.substr(equals + 1);
+        } else if (!from_environment) {
+            return fail(Errc::invalid_argument, std::string(flag) + ": want KEY=VALUE, not " + item);
+        } else if (const char* value = std::getenv(item.c_str())) {
+            values[item] = value;
+        }
+    }
+    return values;
+}
+
+}  // namespace
+
+void add_build_command(CLI::App& app, Context& context) {
+    auto* command = app.add_subcommand("build", "Build an image from a Dockerfile");
+    struct Options {
+        std::string context;
+        std::string file;
+        std::vector<std::string> tags;
+        std::vector<std::string> build_args;
+        std::string target;
+        std::string platform;
+        std::vector<std::string> labels;
+        std::vector<std::string> annotations;
+        bool push = false;
+        std::vector<std::string> outputs;
+        std::vector<std::string> mirrors;
+        std::string compression = "gzip";
+        std::string iidfile;
+    };
+    auto options = std::make_shared<Options>();
+    command->add_option("CONTEXT", options->context, "The build context: a directory, or - for a tar on stdin")
+        ->required();
+    command->add_option("-f,--file", options->file, "The Dockerfile (default: CONTEXT/Dockerfile; - for stdin)");
+    command->add_option("-t,--tag", options->tags, "Name the image NAME[:TAG]; repeatable");
+    command->add_option("--build-arg", options->build_args, "KEY=VALUE for an ARG; repeatable");
+    command->add_option("--target", options->target, "The stage to build (default: the last)");
+    command->add_option("--platform", options->platform, "OS/ARCH[/VARIANT] (default: this machine's)");
+    command->add_option("--label", options->labels, "KEY=VALUE label on the image; repeatable");
+    command->add_option("--annotation", options->annotations, "KEY=VALUE annotation on the manifest; repeatable");
+    command->add_flag("--push", options->push, "Push every -t name to its registry");
+    command->add_option("--output,-o", options->outputs,
+                        "type=oci,dest=DIR | type=docker,dest=FILE | type=oci-archive,dest=FILE | type=registry");
+    command->add_option("--registry-mirror", options->mirrors, "DOMAIN=HOST: pull DOMAIN's images through HOST");
+    command->add_option("--compression", options->compression, "gzip (default), zstd or none");
+    command->add_option("--iidfile", options->iidfile, "Write the image ID to this file");
+    command->callback([&context, options] {
+        auto observer = std::unique_ptr<build::BuildObserver>();
+        auto built = [&]() -> Result<build::BuildResult> {
+            build::BuildOptions build;
+            build.context = options->context;
+            build.dockerfile = options->file;
+            for (const auto& tag : options->tags) {
+                build.tags.push_back(HOIST_TRY(oci::Reference::parse(tag)));
+            }
+            build.build_args = HOIST_TRY(key_values(options->build_args, "--build-arg", true));
+            build.target = options->target;
+            if (!options->platform.empty()) {
+                build.platform = HOIST_TRY(oci::Platform::parse(options->platform));
+            }
+            build.labels = HOIST_TRY(key_values(options->labels, "--label", false));
+            build.annotations = HOIST_TRY(key_values(options->annotations, "--annotation", false));
+            build.mirrors = HOIST_TRY(key_values(options->mirrors, "--registry-mirror", false));
+            for (const auto& output : options->outputs) {
+                build.outputs.push_back(HOIST_TRY(build::Output::parse(output)));
+            }
+            if (options->push) {
+                build.outputs.push_back({.kind = build::Output::Kind::registry});
+            }
+            build.compression.compression = HOIST_TRY(compression_named(options->compression));
+            build.source_date_epoch = HOIST_TRY(source_date_epoch());
+            auto session = HOIST_TRY(context.session());
+            auto mode = HOIST_TRY(progress_mode(context.progress, context.quiet, stderr));
+            if (mode != ProgressMode::quiet) {
+                observer = build::make_build_progress(stderr);
+                build.observer = observer.get();
+            }
+            return build::build(build, session);
+        }();
+        if (!built) {
+            return context.report("build", built.error());
+        }
+        if (!options->iidfile.empty()) {
+            std::ofstream(options->iidfile) << built->image_id.to_string();
+        }
+        if (context.quiet) {
+            fmt::print("{}\n", built->image_id.to_string());
+        } else {
+            fmt::print(stderr, "image {}\n", built->image_id.to_string());
+        }
+    });
+}
+
+}  // namespace hoist::cli

@@ -1,0 +1,3 @@
+chmod 0700 dir
+chmod 0750 dir/sub
+ln -s x.txt dir/link

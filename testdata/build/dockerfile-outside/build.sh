@@ -1,0 +1,1 @@
+"$HOIST" build -t "$image" -f elsewhere/app.Dockerfile context

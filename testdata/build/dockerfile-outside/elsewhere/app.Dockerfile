@@ -1,0 +1,3 @@
+FROM scratch
+COPY hello.txt /from-outside/
+COPY . /whole-context/

@@ -1,0 +1,1 @@
+chmod 0700 foo1 foo1/foo2

@@ -1,0 +1,1 @@
+"$HOIST" build -t "$image" -f - . <stdin.Dockerfile

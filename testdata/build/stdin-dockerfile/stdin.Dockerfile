@@ -1,0 +1,3 @@
+FROM e2e/busybox:1
+COPY a.txt /srv/
+CMD ["cat", "/srv/a.txt"]

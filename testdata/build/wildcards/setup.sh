@@ -1,0 +1,1 @@
+chmod 0700 sub sub/dir1 sub/dir1/dir2

@@ -1,0 +1,3 @@
+#!/bin/sh
+cat /etc/motd
+echo "GREETING=$GREETING, running in $(pwd)"
