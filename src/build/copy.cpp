@@ -86,9 +86,22 @@ Result<std::optional<oci::LayerEntry>> stage_directory(ImageTree* stage, const s
     return entry;
 }
 
+// A directory a copy creates: 0755 (or the --chmod mode, as BuildKit creates them), owned by
+// the --chown owner or root.
+oci::LayerEntry created_directory(const std::string& path, Owner owner, std::optional<std::uint32_t> mode,
+                                  std::int64_t mtime) {
+    return oci::LayerEntry{.path = path,
+                           .type = Type::directory,
+                           .mode = mode.value_or(0755) & 07777,
+                           .uid = owner.uid,
+                           .gid = owner.gid,
+                           .mtime = mtime};
+}
+
 // Adds every missing parent of the entries: the stage's directory when there is one (so that
-// applying the layer keeps e.g. /tmp's 1777), else a new 0755 directory of `owner`.
-Result<void> add_parents(Entries& entries, ImageTree* stage, Owner owner, std::int64_t mtime) {
+// applying the layer keeps e.g. /tmp's 1777), else a created one.
+Result<void> add_parents(Entries& entries, ImageTree* stage, Owner owner, std::optional<std::uint32_t> mode,
+                         std::int64_t mtime) {
     std::set<std::string> missing;
     for (const auto& [path, entry] : entries) {
         for (auto slash = path.find('/'); slash != std::string::npos; slash = path.find('/', slash + 1)) {
@@ -99,16 +112,7 @@ Result<void> add_parents(Entries& entries, ImageTree* stage, Owner owner, std::i
     }
     for (const auto& path : missing) {
         auto existing = HOIST_TRY(stage_directory(stage, path));
-        if (existing) {
-            entries[path] = std::move(*existing);
-        } else {
-            entries[path] = oci::LayerEntry{.path = path,
-                                            .type = Type::directory,
-                                            .mode = 0755,
-                                            .uid = owner.uid,
-                                            .gid = owner.gid,
-                                            .mtime = mtime};
-        }
+        entries[path] = existing ? std::move(*existing) : created_directory(path, owner, mode, mtime);
     }
     return {};
 }
@@ -190,6 +194,7 @@ private:
     void owned(oci::LayerEntry& entry, bool chmod) const;
     void put(const std::string& path, oci::LayerEntry entry, const std::string& source_path);
     Result<void> put_directory(const std::string& path, const oci::LayerEntry& source_entry, bool top);
+    Result<void> put_kept_parents(const Item& item, const std::string& directory);
     Result<void> copy_tree(const std::string& from, const std::string& to, const std::string& relative,
                            const dockerfile::Dockerignore::Match* parent);
     Result<bool> add_archive(const Item& item, const std::string& directory);
@@ -267,10 +272,8 @@ Result<std::vector<Planner::Item>> Planner::expand(const std::string& source) {
     std::string pattern = clean_path(source);
     std::vector<std::string> paths;
     if (has_wildcards(pattern)) {
+        // A wildcard that matches nothing copies nothing, as in BuildKit.
         paths = HOIST_TRY(match_wildcards(pattern));
-        if (paths.empty()) {
-            return std::unexpected(not_found(pattern));
-        }
     } else {
         paths.push_back(pattern);
     }
@@ -343,6 +346,20 @@ Result<void> Planner::put_directory(const std::string& path, const oci::LayerEnt
     entry.link_target.clear();
     owned(entry, true);
     put(path, std::move(entry), "");
+    return {};
+}
+
+// --parents: the directories above a source that the destination keeps are copies of the
+// source's directories.
+Result<void> Planner::put_kept_parents(const Item& item, const std::string& directory) {
+    for (auto slash = item.kept.find('/'); slash != std::string::npos; slash = item.kept.find('/', slash + 1)) {
+        std::string kept = item.kept.substr(0, slash);
+        std::string source_path = item.path.substr(0, item.path.size() - (item.kept.size() - kept.size()));
+        auto entry = HOIST_TRY(m_source.lstat(source_path));
+        if (entry && entry->type == Type::directory) {
+            HOIST_TRY(put_directory(HOIST_TRY(place(join_path(directory, kept), true)), *entry, false));
+        }
+    }
     return {};
 }
 
@@ -636,9 +653,17 @@ Result<CopyPlan> Planner::run() {
     is_directory = is_directory || count > 1 || m_step.parents;
 
     for (const auto& item : items) {
+        if (m_step.parents) {
+            HOIST_TRY(put_kept_parents(item, directory));
+        }
         if (item.entry.type == Type::directory) {
             std::string target = m_step.parents ? HOIST_TRY(place(join_path(directory, item.kept), true)) : directory;
-            HOIST_TRY(put_directory(target, item.entry, true));
+            // The directory a copy of contents goes into is created as BuildKit creates it; with
+            // --parents it is a copy of the source directory.
+            auto metadata = m_step.parents ? item.entry
+                                           : created_directory(target, m_owner.value_or(Owner{}), m_step.chmod,
+                                                               m_step.created_mtime);
+            HOIST_TRY(put_directory(target, metadata, true));
             HOIST_TRY(copy_tree(item.entry.path, target, "", nullptr));
             continue;
         }
@@ -671,7 +696,7 @@ Result<CopyPlan> Planner::run() {
     }
 
     link_hardlinks();
-    HOIST_TRY(add_parents(m_entries, m_stage, m_owner.value_or(Owner{}), m_step.created_mtime));
+    HOIST_TRY(add_parents(m_entries, m_stage, m_owner.value_or(Owner{}), m_step.chmod, m_step.created_mtime));
     std::vector<oci::LayerEntry> entries;
     entries.reserve(m_entries.size());
     std::vector<std::size_t> from_source;
@@ -711,7 +736,7 @@ Result<std::vector<oci::LayerEntry>> plan_workdir(const std::string& path, Image
     Entries entries;
     entries[directory] = oci::LayerEntry{
         .path = directory, .type = Type::directory, .mode = 0755, .uid = owner.uid, .gid = owner.gid, .mtime = mtime};
-    HOIST_TRY(add_parents(entries, &stage, owner, mtime));
+    HOIST_TRY(add_parents(entries, &stage, owner, std::nullopt, mtime));
     std::vector<oci::LayerEntry> out;
     for (auto& [p, entry] : entries) {
         out.push_back(std::move(entry));

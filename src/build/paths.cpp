@@ -205,7 +205,7 @@ Result<std::optional<std::string>> resolve_path(std::string_view path, bool foll
     while (!todo.empty()) {
         std::string part = std::move(todo.back());
         todo.pop_back();
-        if (part == ".") {
+        if (part.empty() || part == ".") {
             continue;
         }
         if (part == "..") {

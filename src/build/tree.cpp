@@ -658,17 +658,15 @@ Result<Owner> resolve_owner(ImageTree& tree, std::string_view spec) {
         group = spec.substr(colon + 1);
     }
     Owner owner;
-    auto passwd = HOIST_TRY(tree.read_file("etc/passwd"));
-    std::string_view passwd_text = passwd ? std::string_view(*passwd) : std::string_view();
     if (user.empty()) {
         // USER never set: root, and its group unless one is given.
     } else if (auto uid = parse_id(user)) {
+        // BuildKit takes a numeric user as its own group, without reading /etc/passwd.
         owner.uid = *uid;
-        if (auto line = find_line(passwd_text, 2, user); line && !group) {
-            owner.gid = parse_id((*line)[3]).value_or(0);
-        }
+        owner.gid = *uid;
     } else {
-        auto line = find_line(passwd_text, 0, user);
+        auto passwd = HOIST_TRY(tree.read_file("etc/passwd"));
+        auto line = find_line(passwd ? std::string_view(*passwd) : std::string_view(), 0, user);
         auto listed = line ? parse_id((*line)[2]) : std::nullopt;
         if (!listed) {
             return fail(Errc::not_found,

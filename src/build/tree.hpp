@@ -115,10 +115,10 @@ struct Owner {
 
 // `spec` ("user", "user:group", "1000", "1000:1000", "user:1000") resolved through the tree's
 // /etc/passwd and /etc/group, as Docker resolves `--chown` and `USER` for WORKDIR: a numeric
-// part is taken as is; a user without a group takes the user's primary group from /etc/passwd
-// (0 when the user is numeric and not listed); an empty user is root. Errc::not_found: `unable to find user NAME: no
-// matching entries in passwd file` / `unable to find group NAME: no matching entries in group
-// file` (Docker's words).
+// part is taken as is; a named user without a group takes its primary group from /etc/passwd,
+// a numeric one its own number (BuildKit's rule); an empty user is root. Errc::not_found:
+// `unable to find user NAME: no matching entries in passwd file` / `unable to find group NAME:
+// no matching entries in group file` (Docker's words).
 Result<Owner> resolve_owner(ImageTree& tree, std::string_view spec);
 
 }  // namespace hoist::build
