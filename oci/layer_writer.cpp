@@ -161,11 +161,10 @@ public:
         }
         // The file is read to exactly the size the header announced, so a file that grows or
         // shrinks meanwhile cannot make a malformed tar.
-        std::vector<char> buffer(1 << 20);
         std::int64_t left = size;
         while (left > 0) {
-            ssize_t n = ::read(content->get(), buffer.data(),
-                               static_cast<std::size_t>(std::min<std::int64_t>(left, buffer.size())));
+            ssize_t n = ::read(content->get(), m_buffer.get(),
+                               static_cast<std::size_t>(std::min<std::int64_t>(left, k_buffer_size)));
             if (n < 0 && errno == EINTR) {
                 continue;
             }
@@ -173,7 +172,7 @@ public:
                 return n < 0 ? std::unexpected(os_error("read " + e.source.string(), errno))
                              : fail(Errc::io, "read " + e.source.string() + ": the file shrank while it was written");
             }
-            HOIST_TRY(write_data(std::string_view(buffer.data(), static_cast<std::size_t>(n)), path));
+            HOIST_TRY(write_data(std::string_view(m_buffer.get(), static_cast<std::size_t>(n)), path));
             left -= n;
         }
         return {};
@@ -193,9 +192,8 @@ public:
         if (archive_write_header(m_archive.get(), entry) != ARCHIVE_OK) {
             return failure("write " + path);
         }
-        std::vector<char> buffer(1 << 20);
         for (;;) {
-            la_ssize_t n = archive_read_data(in, buffer.data(), buffer.size());
+            la_ssize_t n = archive_read_data(in, m_buffer.get(), k_buffer_size);
             if (n < 0) {
                 const char* message = archive_error_string(in);
                 return fail(Errc::invalid_argument, path + ": " + (message != nullptr ? message : "unreadable"));
@@ -203,7 +201,7 @@ public:
             if (n == 0) {
                 return {};
             }
-            HOIST_TRY(write_data(std::string_view(buffer.data(), static_cast<std::size_t>(n)), path));
+            HOIST_TRY(write_data(std::string_view(m_buffer.get(), static_cast<std::size_t>(n)), path));
         }
     }
 
@@ -232,6 +230,10 @@ private:
 
     Sink m_sink;
     std::unique_ptr<archive, WriteFree> m_archive;
+    // One read buffer for every file, left uninitialised: zeroing 1 MiB per file of a tree of
+    // small files costs more than reading them.
+    static constexpr std::size_t k_buffer_size = std::size_t{1} << 20;
+    std::unique_ptr<char[]> m_buffer = std::make_unique_for_overwrite<char[]>(k_buffer_size);
 };
 
 Result<std::map<std::string, std::string>> read_xattrs(const fs::path& path) {

@@ -437,6 +437,13 @@ Result<std::unique_ptr<oci::Reader>> Repository::open_blob(const Descriptor& blo
     return std::make_unique<oci::VerifyingReader>(std::move(stream), blob);
 }
 
+Result<std::unique_ptr<oci::Reader>> Repository::open_blob_unchecked(const Descriptor& blob) {
+    if (is_manifest_type(blob.media_type)) {
+        return open_blob(blob);
+    }
+    return std::make_unique<BlobStream>(*this, url("blobs/" + blob.digest.to_string()));
+}
+
 Result<bool> Repository::has_blob(const Descriptor& blob) {
     bool manifest = is_manifest_type(blob.media_type);
     Request request{.method = "HEAD", .url = url((manifest ? "manifests/" : "blobs/") + blob.digest.to_string())};

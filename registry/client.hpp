@@ -120,6 +120,8 @@ public:
     Result<oci::Descriptor> resolve(const std::optional<std::string>& name) override;
     Result<std::string> read_blob(const oci::Descriptor& blob, std::uint64_t limit = 16u << 20) override;
     Result<std::unique_ptr<oci::Reader>> open_blob(const oci::Descriptor& blob) override;
+    // The download without hashing, for a sink that checks the digest itself (another registry).
+    Result<std::unique_ptr<oci::Reader>> open_blob_unchecked(const oci::Descriptor& blob) override;
 
     // ImageSink. put_blob() uploads through the chunked uploader (upload.hpp); put_manifest()
     // PUTs by digest; tag() PUTs the manifest's bytes again under the tag.

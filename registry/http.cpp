@@ -311,6 +311,10 @@ Result<Response> Transport::perform_once(Handle& handle, const Request& request)
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &exchange);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &exchange);
+    if (request.download != nullptr) {
+        // Blob downloads in pieces of 512 KiB rather than 16 KiB: fewer hand-overs to the writer.
+        curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, 512L * 1024);
+    }
     if (request.method == "HEAD") {
         curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
     } else if (request.method == "PUT" || request.method == "PATCH" || request.method == "POST") {

@@ -411,7 +411,8 @@ Result<void> sync_image(const ImageJob& job, const SyncConfig& config, const Syn
 
 std::optional<Version> Version::parse(std::string_view tag) {
     auto partial = parse_partial(tag);
-    if (!partial || partial->parts != static_cast<int>(split(tag.substr(tag.starts_with('v')), ".").size())) {
+    auto parts = split(tag.starts_with('v') ? tag.substr(1) : tag, ".").size();
+    if (!partial || static_cast<std::size_t>(partial->parts) != parts) {
         return std::nullopt;  // wildcards are for ranges, not tags
     }
     return partial->version;

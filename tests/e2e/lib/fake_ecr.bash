@@ -3,7 +3,7 @@
 # start_fake_ecr REGISTRY_DIR [OPTION...]: starts fake-ecr in $work/fake-ecr (-2, ... for more)
 # handing out the basic-auth password of the registry in REGISTRY_DIR (started with --user AWS),
 # with a fresh AWS key pair and session token, and the options of tools/fake-ecr (--account,
-# --region, --registry-front, ...). Sets fake_ecr_dir, FAKE_ECR_URL (http://127.0.0.1:PORT),
+# --region, --registry-front, ...). Sets FAKE_ECR_URL (http://127.0.0.1:PORT),
 # FAKE_ECR_LOG, and the AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN it accepts
 # (exported, for hoist).
 
@@ -30,9 +30,10 @@ start_fake_ecr() {
         dir=$work/fake-ecr-$((n++))
     done
     mkdir -p "$dir"
-    export AWS_ACCESS_KEY_ID=AKIDHOISTTEST$RANDOM
-    export AWS_SECRET_ACCESS_KEY=secret-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
-    export AWS_SESSION_TOKEN=session-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+    AWS_ACCESS_KEY_ID=AKIDHOISTTEST$RANDOM
+    AWS_SECRET_ACCESS_KEY=secret-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+    AWS_SESSION_TOKEN=session-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+    export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
     (umask 077 && printf '%s\n' "$AWS_SECRET_ACCESS_KEY" >"$dir/secret" &&
         printf '%s\n' "$AWS_SESSION_TOKEN" >"$dir/session-token")
     python3 "$fake_ecr_tool" --dir "$dir" --access-key-id "$AWS_ACCESS_KEY_ID" --secret-file "$dir/secret" \
@@ -44,7 +45,6 @@ start_fake_ecr() {
         sleep 0.05
     done
     [[ -s $dir/fake-ecr.port ]] || fail "fake-ecr did not start: $(cat "$dir/fake-ecr.err")"
-    fake_ecr_dir=$dir
     FAKE_ECR_URL=http://127.0.0.1:$(cat "$dir/fake-ecr.port")
     FAKE_ECR_LOG=$dir/fake-ecr.log
     touch "$FAKE_ECR_LOG"

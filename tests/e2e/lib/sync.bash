@@ -5,8 +5,8 @@
 # (linux/amd64, linux/arm64, linux/arm/v7; each image LAYERS uncompressed tar layers of BYTES
 # random bytes, shared by both indexes) named "new" and "old" (the same images, an index
 # annotation apart, so different digests).
-# start_hub_and_ecr: a token-auth registry standing in for Docker Hub ($hub, $hub_dir) and a
-# basic-auth one standing in for ECR ($ecr, $ecr_dir), and $work/auth.json with both
+# start_hub_and_ecr: a token-auth registry standing in for Docker Hub ($hub, $hub_creds,
+# $hub_log) and a basic-auth one standing in for ECR ($ecr, $ecr_creds, $ecr_log), and $work/auth.json with both
 # credentials, exported as REGISTRY_AUTH_FILE (after the registries started: they read
 # REGISTRY_* variables).
 # push_hub_tags DIR: copies the layout's "old" index to $hub/library/app:1.0.0 and its "new" one
@@ -57,9 +57,9 @@ PY
 
 start_hub_and_ecr() {
     start_registry token
-    hub=$HOIST_TEST_REGISTRY hub_dir=$registry_dir hub_creds=$HOIST_TEST_CREDS hub_log=$HOIST_TEST_REGISTRY_LOG
+    hub=$HOIST_TEST_REGISTRY hub_creds=$HOIST_TEST_CREDS hub_log=$HOIST_TEST_REGISTRY_LOG
     start_registry basic --user AWS
-    ecr=$HOIST_TEST_REGISTRY ecr_dir=$registry_dir ecr_creds=$HOIST_TEST_CREDS ecr_log=$HOIST_TEST_REGISTRY_LOG
+    ecr=$HOIST_TEST_REGISTRY ecr_creds=$HOIST_TEST_CREDS ecr_log=$HOIST_TEST_REGISTRY_LOG
     jq -n --arg hub "$hub" --arg hub_auth "$(printf %s "$hub_creds" | base64 -w0)" \
         --arg ecr "$ecr" --arg ecr_auth "$(printf %s "$ecr_creds" | base64 -w0)" \
         '{auths: {($hub): {auth: $hub_auth}, ($ecr): {auth: $ecr_auth}}}' >"$work/auth.json"
