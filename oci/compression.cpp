@@ -19,7 +19,12 @@ namespace hoist::oci {
 
 namespace {
 
-constexpr int k_gzip_default_level = 6;
+// libdeflate's level 4 writes real layers (binaries, libraries, text) within 1.3% of `gzip -6`
+// and smaller than Go's gzip, what docker and buildah write, 30% faster than its level 6
+// (400 MB of /usr/lib on 2 threads: ratio 0.466 in 2.93 s at level 4, 0.460 in 3.70 s at 5,
+// 0.458 in 4.16 s at 6; gzip -6 0.460; buildah's layer of the same files 4.5% larger than
+// level 5's).
+constexpr int k_gzip_default_level = 4;
 constexpr int k_gzip_max_level = 12;  // libdeflate's range is 0-12; 0 means "default" here
 constexpr int k_zstd_default_level = 3;
 constexpr unsigned k_max_threads = 256;

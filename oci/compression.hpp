@@ -20,7 +20,7 @@ using media_type::Compression;
 // 256 threads, or a block size of 0 or over 1 GiB. The level is ignored for none.
 struct CompressionOptions {
     Compression compression = Compression::gzip;
-    int level = 0;                                  // 0: the format's default (gzip 6, zstd 3)
+    int level = 0;                                  // 0: the format's default (gzip 4, zstd 3)
     unsigned threads = 0;                           // 0: one per core
     std::size_t block_size = std::size_t{1} << 20;  // gzip input bytes per member
 };

@@ -461,12 +461,14 @@ public:
         observe(step++, steps, "FROM " + base, [] { return Result<void>{}; });
         // ONBUILD triggers of the base run first; they do not pass on to this image.
         m_image.config.config.on_build.clear();
+        const auto& instructions = m_stage.instructions;
         for (const auto& trigger : triggers) {
+            m_tree_needed_later = true;
             HOIST_TRY(observe(step++, steps, df::info(trigger).code, [&] { return dispatch(trigger, m_triggers); }));
         }
-        for (const auto& instruction : m_stage.instructions) {
-            HOIST_TRY(observe(step++, steps, df::info(instruction).code,
-                              [&] { return dispatch(instruction, m_build.file); }));
+        for (auto it = instructions.begin(); it != instructions.end(); ++it) {
+            m_tree_needed_later = std::any_of(std::next(it), instructions.end(), reads_stage_tree);
+            HOIST_TRY(observe(step++, steps, df::info(*it).code, [&] { return dispatch(*it, m_build.file); }));
         }
         return StageResult{std::move(m_image), std::move(m_scope)};
     }
@@ -718,7 +720,9 @@ private:
         auto source = HOIST_TRY(from_tree(from));
         auto* tree = HOIST_TRY(stage_tree());
         auto plan = HOIST_TRY(plan_copy(step, *source, *tree, nullptr));
-        return add_layer(std::move(plan.entries), history_text("COPY", step, copy));
+        HOIST_TRY(add_layer(std::move(plan.entries), history_text("COPY", step, copy)));
+        HOIST_TRY(plan.content_digest.get());
+        return {};
     }
 
     Result<void> apply(const df::AddInstruction& add) {
@@ -760,7 +764,9 @@ private:
             return plan_copy(step, *m_build.context, *tree, &m_build.session.transport());
         }();
         auto planned = HOIST_TRY(std::move(plan));
-        return add_layer(std::move(planned.entries), std::move(created_by));
+        HOIST_TRY(add_layer(std::move(planned.entries), std::move(created_by)));
+        HOIST_TRY(planned.content_digest.get());
+        return {};
     }
 
     // Heredoc sources with unquoted delimiters have their variables expanded, quotes kept.
@@ -815,16 +821,29 @@ private:
 
     // This stage's file tree, read from its layers on first use.
     Result<ImageTree*> stage_tree() {
-        if (!m_tree) {
+        if (!m_tree || m_tree_stale) {
             m_tree = HOIST_TRY(ImageTree::open(m_build.layout, m_image.layers, m_build.scratch.path()));
+            m_tree_stale = false;
         }
         return m_tree.get();
     }
 
+    // Whether an instruction looks at the stage's files (destinations, /etc/passwd).
+    static bool reads_stage_tree(const df::Instruction& instruction) {
+        return std::holds_alternative<df::CopyInstruction>(instruction) ||
+               std::holds_alternative<df::AddInstruction>(instruction) ||
+               std::holds_alternative<df::WorkdirInstruction>(instruction);
+    }
+
     // Writes `entries` as a new layer of this stage: into the store, and to the registries when
-    // the layer is part of the image pushed.
+    // the layer is part of the image pushed. The stage's tree follows only when a later step
+    // reads it: for a big COPY that is the last, keeping it would cost seconds and memory.
     Result<void> add_layer(std::vector<oci::LayerEntry> entries, std::string created_by) {
-        HOIST_TRY(stage_tree())->add_layer(entries);
+        if (m_tree_needed_later) {
+            HOIST_TRY(stage_tree())->add_layer(entries);
+        } else {
+            m_tree_stale = true;  // its scratch space still holds files this layer reads
+        }
         auto blob = HOIST_TRY(m_build.layout->blob_writer());
         auto stream = HOIST_TRY(oci::LayerStream::create(blob, m_build.options.compression));
         HOIST_TRY(oci::write_layer(std::move(entries), *stream, {.clamp_mtime = m_build.options.source_date_epoch}));
@@ -846,6 +865,8 @@ private:
     df::StageScope m_scope;
     bool m_pushes;
     bool m_cmd_set = false;
+    bool m_tree_needed_later = true;  // a step after the current one reads the stage's tree
+    bool m_tree_stale = false;        // m_tree lacks a layer: read it again when needed
     df::Dockerfile m_triggers;
     std::unique_ptr<ImageTree> m_tree;
 };

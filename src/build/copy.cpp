@@ -172,6 +172,37 @@ std::string url_file_name(std::string_view url) {
 }
 
 // One step's planning: what it read and what the layer gets.
+// One entry as the content digest sees it: its fields, and the file whose bytes follow them.
+struct DigestInput {
+    std::string fields;
+    std::string file;  // not a fs::path: that keeps its components too, 4x the memory per file
+};
+
+Result<oci::Digest> hash_inputs(const std::vector<DigestInput>& inputs) {
+    oci::Hasher hasher;
+    std::vector<char> buffer(std::size_t{1} << 16);
+    for (const auto& input : inputs) {
+        hasher.update(input.fields);
+        if (input.file.empty()) {
+            continue;
+        }
+        auto fd = HOIST_TRY(open_file(input.file, O_RDONLY));
+        oci::FileReader reader(std::move(fd), input.file);
+        std::uint64_t size = 0;
+        for (;;) {
+            auto n = HOIST_TRY(reader.read(buffer));
+            if (n == 0) {
+                break;
+            }
+            hasher.update(buffer.data(), n);
+            size += n;
+        }
+        auto length = std::to_string(size);
+        hasher.update(std::to_string(length.size()) + ":" + length);
+    }
+    return hasher.finish();
+}
+
 class Planner {
 public:
     Planner(const CopyStep& step, Tree& source, ImageTree& stage, registry::Transport* transport)
@@ -200,7 +231,7 @@ private:
     Result<bool> add_archive(const Item& item, const std::string& directory);
     Result<void> fetch(const std::string& url, const std::string& target);
     void link_hardlinks();
-    Result<oci::Digest> digest(const std::vector<oci::LayerEntry>& entries);
+    std::vector<DigestInput> digest_inputs(const std::vector<oci::LayerEntry>& entries) const;
 
     const CopyStep& m_step;
     Tree& m_source;
@@ -559,15 +590,17 @@ void Planner::link_hardlinks() {
 }
 
 // What the step read and made, for the build cache: every entry's path, type, mode, owner, link
-// target and content, in path order (mtimes left out, as BuildKit leaves them out).
-Result<oci::Digest> Planner::digest(const std::vector<oci::LayerEntry>& entries) {
-    oci::Hasher hasher;
-    std::vector<char> buffer(std::size_t{1} << 16);
-    auto field = [&hasher](std::string_view text) {
-        hasher.update(std::to_string(text.size()) + ":");
-        hasher.update(text);
-    };
+// target and content, in path order (mtimes left out, as BuildKit leaves them out). The fields
+// are gathered here; the files' contents are read by hash_inputs.
+std::vector<DigestInput> Planner::digest_inputs(const std::vector<oci::LayerEntry>& entries) const {
+    std::vector<DigestInput> inputs;
+    inputs.reserve(entries.size());
     for (const auto& entry : entries) {
+        DigestInput input;
+        auto field = [&input](std::string_view text) {
+            input.fields += std::to_string(text.size()) + ":";
+            input.fields += text;
+        };
         auto source = m_sources.find(entry.path);
         field(entry.path);
         field(source != m_sources.end() ? source->second : "");
@@ -579,27 +612,14 @@ Result<oci::Digest> Planner::digest(const std::vector<oci::LayerEntry>& entries)
             field(name);
             field(value);
         }
-        if (entry.type != Type::regular) {
-            continue;
-        }
-        if (entry.source.empty()) {
+        if (entry.type == Type::regular && entry.source.empty()) {
             field(entry.content);
-            continue;
+        } else if (entry.type == Type::regular) {
+            input.file = entry.source.native();
         }
-        auto fd = HOIST_TRY(open_file(entry.source, O_RDONLY));
-        oci::FileReader reader(std::move(fd), entry.source.string());
-        std::uint64_t size = 0;
-        for (;;) {
-            auto n = HOIST_TRY(reader.read(buffer));
-            if (n == 0) {
-                break;
-            }
-            hasher.update(buffer.data(), n);
-            size += n;
-        }
-        field(std::to_string(size));
+        inputs.push_back(std::move(input));
     }
-    return hasher.finish();
+    return inputs;
 }
 
 Result<CopyPlan> Planner::run() {
@@ -708,15 +728,18 @@ Result<CopyPlan> Planner::run() {
         }
         entries.push_back(std::move(entry));
     }
+    m_entries.clear();  // a big context's entries are held once, not twice
     std::vector<oci::LayerEntry> files;
+    files.reserve(from_source.size());
     for (auto i : from_source) {
-        files.push_back(entries[i]);
+        files.push_back(std::move(entries[i]));
     }
     HOIST_TRY(m_source.materialize(files, source_paths));
     for (std::size_t j = 0; j < from_source.size(); ++j) {
         entries[from_source[j]] = std::move(files[j]);
     }
-    auto content_digest = HOIST_TRY(digest(entries));
+    // Hashed on a thread of its own, so that reading the files again overlaps writing the layer.
+    auto content_digest = std::async(std::launch::async, hash_inputs, digest_inputs(entries)).share();
     return CopyPlan{.entries = std::move(entries), .content_digest = std::move(content_digest)};
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <future>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,8 +42,9 @@ struct CopyPlan {
     std::vector<oci::LayerEntry> entries;
     // A digest of what the step read and writes: each entry's path, source path, type, mode,
     // owner, link target, xattrs and content, in path order (mtimes left out). Equal inputs
-    // give equal digests; for the build cache.
-    oci::Digest content_digest;
+    // give equal digests; for the build cache. Computed on a thread of its own that reads the
+    // files again while the layer is written: wait for it before the source tree goes.
+    std::shared_future<Result<oci::Digest>> content_digest;
 };
 
 // Plans one step reading from `source` (the context, or the --from stage or image) and writing

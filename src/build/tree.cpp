@@ -508,6 +508,7 @@ void ImageTree::add_layer(const std::vector<oci::LayerEntry>& entries) {
         }
     }
     std::vector<Pending> pending;
+    pending.reserve(by_path.size());
     for (const auto& [path, entry] : by_path) {
         Pending p{.path = path, .entry = *entry, .size = static_cast<std::int64_t>(entry->content.size())};
         if (entry->type == Type::hardlink) {

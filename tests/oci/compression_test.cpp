@@ -256,11 +256,11 @@ TEST_CASE("gzip of an empty input is one empty member", "[compression]") {
 TEST_CASE("gzip honours the level and the block size", "[compression]") {
     std::string input = sample(4 * k_block);
     auto options = options_for(Compression::gzip);
-    std::string level6 = compress(input, options);
-    options.level = 6;
-    CHECK(compress(input, options) == level6);
+    std::string level4 = compress(input, options);
+    options.level = 4;
+    CHECK(compress(input, options) == level4);
     options.level = 1;
-    CHECK(compress(input, options).size() > level6.size());
+    CHECK(compress(input, options).size() > level4.size());
     options.level = 0;
     options.block_size = 1000;
     auto small_blocks = zlib_inflate(compress(input, options));
