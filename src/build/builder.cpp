@@ -10,7 +10,6 @@
 #include <chrono>
 #include <ctime>
 #include <future>
-#include <iostream>
 #include <iterator>
 #include <mutex>
 #include <set>
@@ -22,6 +21,7 @@
 #include "oci/layer_writer.hpp"
 #include "oci/manifest.hpp"
 #include "oci/store.hpp"
+#include "oci/text.hpp"
 #include "registry/upload.hpp"
 #include "src/build/copy.hpp"
 #include "src/build/tree.hpp"
@@ -121,12 +121,6 @@ std::string go_duration(std::chrono::nanoseconds duration) {
         }
     }
     return sign + text;
-}
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::ranges::transform(out, out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
 }
 
 // A path made absolute against `workdir` and cleaned, as WORKDIR and COPY destinations are.
@@ -310,7 +304,7 @@ Result<std::pair<std::string, std::string>> open_inputs(Build& build, fs::path& 
 
 // The stage that `name` (a stage name, or an index below `before`) means, if it is one.
 std::optional<std::size_t> find_stage(const df::Dockerfile& file, std::string_view name, std::size_t before) {
-    auto wanted = lower(name);
+    auto wanted = ascii_lower(name);
     for (std::size_t i = before; i-- > 0;) {
         if (file.stages[i].name == wanted) {
             return i;
@@ -342,7 +336,6 @@ Error located(const Build& build, const df::InstructionInfo& info, const Error& 
 struct StagePlan {
     std::vector<std::string> bases;                    // per stage: the expanded FROM
     std::vector<std::set<std::size_t>> dependencies;  // per stage
-    std::set<std::string> images;                      // images to resolve
 };
 
 Result<StagePlan> plan_stages(Build& build) {
@@ -400,7 +393,7 @@ Result<Image> read_image(oci::OciLayout& layout, const Descriptor& root, const o
 }
 
 Result<Image> resolve_image(Build& build, const std::string& text, const oci::Platform& platform) {
-    if (lower(text) == "scratch") {
+    if (ascii_lower(text) == "scratch") {
         // BuildKit's empty image: only the platform and the working directory.
         Image image;
         image.config.platform = platform;
@@ -591,7 +584,7 @@ private:
         for (const auto& port : expose.ports) {
             auto slash = port.find('/');
             std::string number = port.substr(0, slash);
-            std::string protocol = slash == std::string::npos ? "tcp" : lower(port.substr(slash + 1));
+            std::string protocol = slash == std::string::npos ? "tcp" : ascii_lower(port.substr(slash + 1));
             if (number.empty() || !std::ranges::all_of(number, [](char c) { return std::isdigit(c) || c == '-'; })) {
                 return fail(Errc::invalid_argument, "invalid port: " + port);
             }
