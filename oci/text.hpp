@@ -1,6 +1,8 @@
 // Small text helpers shared by the parsers of protocol and file formats.
 #pragma once
 
+#include <cstdint>
+#include <ctime>
 #include <string>
 #include <string_view>
 
@@ -15,6 +17,17 @@ inline std::string ascii_lower(std::string_view text) {
         }
     }
     return result;
+}
+
+// `seconds` since the epoch as an RFC 3339 UTC time, as image configs write it:
+// "2023-11-14T22:13:20Z".
+inline std::string rfc3339(std::int64_t seconds) {
+    std::time_t time = seconds;
+    std::tm tm{};
+    ::gmtime_r(&time, &tm);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return text;
 }
 
 }  // namespace hoist

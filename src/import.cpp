@@ -5,22 +5,10 @@
 #include "oci/image_config.hpp"
 #include "oci/layer_writer.hpp"
 #include "oci/manifest.hpp"
+#include "oci/text.hpp"
 
 namespace hoist {
 namespace fs = std::filesystem;
-
-namespace {
-
-std::string rfc3339(std::int64_t seconds) {
-    std::time_t time = seconds;
-    std::tm tm{};
-    ::gmtime_r(&time, &tm);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return text;
-}
-
-}  // namespace
 
 Result<oci::Descriptor> import_rootfs(const fs::path& rootfs, const oci::Reference& name, const ImportOptions& options,
                                       oci::Store& store) {

@@ -38,15 +38,6 @@ namespace {
 
 constexpr std::string_view k_default_path = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-std::string rfc3339(std::int64_t seconds) {
-    std::time_t time = seconds;
-    std::tm tm{};
-    ::gmtime_r(&time, &tm);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return text;
-}
-
 // Go's %q of a string, as BuildKit writes CMD and ENTRYPOINT into the history.
 std::string go_quote(std::string_view text) {
     std::string quoted = "\"";

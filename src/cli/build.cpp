@@ -1,9 +1,9 @@
 #include <fmt/core.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <memory>
 
+#include "oci/file.hpp"
 #include "src/build/builder.hpp"
 #include "src/cli/cli.hpp"
 #include "src/progress.hpp"
@@ -104,7 +104,9 @@ void add_build_command(CLI::App& app, Context& context) {
             return context.report("build", built.error());
         }
         if (!options->iidfile.empty()) {
-            std::ofstream(options->iidfile) << built->image_id.to_string();
+            if (auto written = write_file_atomic(options->iidfile, built->image_id.to_string()); !written) {
+                return context.report("build: --iidfile", written.error());
+            }
         }
         if (context.quiet) {
             fmt::print("{}\n", built->image_id.to_string());

@@ -7,13 +7,6 @@ source "$(dirname "$0")/lib/common.bash"
 source "$lib_dir/registry.bash"
 source "$lib_dir/build.bash"
 
-# hoist_requests FROM: "METHOD PATH STATUS" of hoist's requests in the registry's access log
-# after its first FROM lines.
-hoist_requests() {
-    tail -n +$(($1 + 1)) "$HOIST_TEST_REGISTRY_LOG" |
-        sed -nE 's/^[0-9.]+ - [^"]*"([A-Z]+) ([^ ]+) HTTP[^"]*" ([0-9]+) .*"hoist\/[^"]*"$/\1 \2 \3/p'
-}
-
 make_busybox_base e2e/busybox:1
 start_registry basic
 mkdir -p ctx/app ctx/entrypoints

@@ -4,11 +4,7 @@
 source "$(dirname "$0")/lib/common.bash"
 source "$lib_dir/registry.bash"
 
-make_umoci_image src v1
-umoci unpack --rootless --image src:v1 bundle >/dev/null
-echo "second layer" >bundle/rootfs/etc/second
-umoci repack --image src:v1 bundle >/dev/null
-rm -rf bundle
+make_two_layer_image src v1
 want=$(layout_digest src v1)
 
 start_registry token

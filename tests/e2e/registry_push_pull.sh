@@ -5,12 +5,7 @@
 source "$(dirname "$0")/lib/common.bash"
 source "$lib_dir/registry.bash"
 
-make_umoci_image src v1
-# A second layer, so that several layers go up and come back in order.
-umoci unpack --rootless --image src:v1 bundle >/dev/null
-echo "second layer" >bundle/rootfs/etc/second
-umoci repack --image src:v1 bundle >/dev/null
-rm -rf bundle
+make_two_layer_image src v1
 want=$(layout_digest src v1)
 expect_eq "$(skopeo inspect --raw oci:src:v1 | jq '.layers | length')" 2 "layers in the test image"
 blobs=$( (echo "$want"; skopeo inspect --raw oci:src:v1 | jq -r '.config.digest, .layers[].digest') | cut -d: -f2 | sort)

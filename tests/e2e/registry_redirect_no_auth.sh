@@ -5,11 +5,7 @@
 source "$(dirname "$0")/lib/common.bash"
 source "$lib_dir/registry.bash"
 
-make_umoci_image src v1
-umoci unpack --rootless --image src:v1 bundle >/dev/null
-echo "second layer" >bundle/rootfs/etc/second
-umoci repack --image src:v1 bundle >/dev/null
-rm -rf bundle
+make_two_layer_image src v1
 want=$(layout_digest src v1)
 blob_count=$(skopeo inspect --raw oci:src:v1 | jq '.layers | length + 1')
 "$HOIST" copy -q oci:src:v1 local:e2e/app:1 >/dev/null

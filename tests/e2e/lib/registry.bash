@@ -56,3 +56,20 @@ registry_token() {
     done
     curl -sf -u "$HOIST_TEST_CREDS" "$HOIST_TEST_TOKEN_REALM?$query" | jq -r .token
 }
+
+# hoist_requests FROM: "METHOD PATH STATUS" of hoist's requests in the registry's access log
+# after its first FROM lines.
+hoist_requests() {
+    tail -n +$(($1 + 1)) "$HOIST_TEST_REGISTRY_LOG" |
+        sed -nE 's/^[0-9.]+ - [^"]*"([A-Z]+) ([^ ]+) HTTP[^"]*" ([0-9]+) .*"hoist\/[^"]*"$/\1 \2 \3/p'
+}
+
+# make_two_layer_image DIR TAG: make_umoci_image's image with a second layer on top, so that
+# several layers go up and come back in order.
+make_two_layer_image() {
+    make_umoci_image "$1" "$2"
+    umoci unpack --rootless --image "$1:$2" "$work/bundle" >/dev/null
+    echo "second layer" >"$work/bundle/rootfs/etc/second"
+    umoci repack --image "$1:$2" "$work/bundle" >/dev/null
+    rm -rf "$work/bundle"
+}
