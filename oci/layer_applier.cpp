@@ -203,6 +203,7 @@ public:
 private:
     Result<void> apply_entry(archive* in, archive_entry* entry, const Parts& parts);
     Result<void> apply_whiteout(const Parts& parts);
+    Result<void> mark_whiteout(const Parts& parts);
     Result<void> make_file(archive* in, archive_entry* entry, const Parts& parts);
     Result<void> make_directory(archive_entry* entry, const Parts& parts);
     Result<void> make_symlink(archive_entry* entry, const Parts& parts);
@@ -469,6 +470,9 @@ Result<void> Applier::apply_whiteout(const Parts& parts) {
     const std::string& base = parts.back();
     auto dirs = dirs_of(parts);
     std::string dir_path = join(dirs);
+    if (m_options.whiteouts == ApplyOptions::Whiteouts::overlay) {
+        return mark_whiteout(parts);
+    }
     if (base == k_opaque_marker) {
         Fd dir(open_dir_in_root(m_root, dir_path));
         if (!dir) {
@@ -495,6 +499,36 @@ Result<void> Applier::apply_whiteout(const Parts& parts) {
         return {};
     }
     HOIST_TRY(remove(dir.get(), dir_path, target, true));
+    return {};
+}
+
+// Overlay mode: the whiteout as overlayfs writes it, for a lower directory of one layer.
+Result<void> Applier::mark_whiteout(const Parts& parts) {
+    const std::string& base = parts.back();
+    auto dirs = dirs_of(parts);
+    std::string dir_path = join(dirs);
+    if (base == k_opaque_marker) {
+        auto parent_dir = HOIST_TRY(parent(dirs, true));
+        if (::fsetxattr(parent_dir.get(), m_options.opaque_xattr.c_str(), "y", 1, 0) != 0) {
+            return std::unexpected(os_failure("mark " + in_quotes(dir_path) + " opaque", errno));
+        }
+        return {};
+    }
+    if (base.starts_with(k_whiteout_meta_prefix)) {
+        return {};
+    }
+    std::string target = base.substr(k_whiteout_prefix.size());
+    if (target.empty() || target == "." || target == "..") {
+        return fail(Errc::unsafe, m_what + ": whiteout of an invalid name");
+    }
+    auto dir = HOIST_TRY(parent(dirs, true));
+    struct stat existing {};
+    if (::fstatat(dir.get(), target.c_str(), &existing, AT_SYMLINK_NOFOLLOW) == 0) {
+        return {};  // this layer has the name: it wins
+    }
+    if (::mknodat(dir.get(), target.c_str(), S_IFCHR | 0, makedev(0, 0)) != 0) {
+        return std::unexpected(os_failure("make the whiteout of " + in_quotes(target), errno));
+    }
     return {};
 }
 
@@ -670,14 +704,23 @@ Result<void> Applier::make_node(archive_entry* entry, const Parts& parts, mode_t
 }
 
 Result<void> Applier::set_owner(archive_entry* entry, int fd, int dir, const std::string& leaf) {
-    if (m_options.rootless) {
-        return {};
-    }
     la_int64_t uid = archive_entry_uid(entry);
     la_int64_t gid = archive_entry_gid(entry);
     if (uid < 0 || gid < 0 || uid >= la_int64_t{0xffffffff} || gid >= la_int64_t{0xffffffff}) {
         return fail(Errc::invalid_argument,
                     m_what + ": owner " + std::to_string(uid) + ":" + std::to_string(gid) + " out of range");
+    }
+    if (m_options.rootless) {
+        // Kept where it can be: a later snapshot of this tree gives the file its owner back.
+        if (uid != 0 || gid != 0) {
+            std::string owner = std::to_string(uid) + ":" + std::to_string(gid);
+            Fd opened(fd >= 0 ? -1 : ::openat(dir, leaf.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+            int target = fd >= 0 ? fd : opened.get();
+            if (target >= 0) {
+                ::fsetxattr(target, "user.hoist.owner", owner.data(), owner.size(), 0);
+            }
+        }
+        return {};
     }
     int result =
         fd >= 0 ? ::fchown(fd, static_cast<uid_t>(uid), static_cast<gid_t>(gid))

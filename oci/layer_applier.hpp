@@ -32,6 +32,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <string>
 #include <string_view>
 
 #include "oci/descriptor.hpp"
@@ -40,10 +41,19 @@
 namespace hoist::oci {
 
 struct ApplyOptions {
-    // Without root: owners are not changed and device nodes are skipped with a warning. So are
-    // security.* and trusted.* xattrs the kernel refuses. Directories this user may not write
-    // to are opened up while the layer is applied and get their modes back at the end.
+    // Without root: owners are not changed (a file whose owner is not 0:0 keeps it in the xattr
+    // user.hoist.owner, "UID:GID", where the filesystem allows one) and device nodes are skipped
+    // with a warning. So are security.* and trusted.* xattrs the kernel refuses. Directories
+    // this user may not write to are opened up while the layer is applied and get their modes
+    // back at the end.
     bool rootless = false;
+    // apply: whiteouts remove what lower layers left in `root`. overlay: `root` is an empty
+    // directory that becomes an overlayfs lower directory for this one layer: ".wh.NAME" is a
+    // 0/0 character device at NAME (unless this layer has NAME too, which wins) and
+    // ".wh..wh..opq" sets `opaque_xattr` to "y" on its directory.
+    enum class Whiteouts { apply, overlay };
+    Whiteouts whiteouts = Whiteouts::apply;
+    std::string opaque_xattr = "trusted.overlay.opaque";
     std::uint64_t max_bytes = std::uint64_t{64} << 30;  // the sum of the regular files' sizes
     std::uint64_t max_entries = 10'000'000;
     std::function<void(std::string_view)> warn = [](std::string_view) {};

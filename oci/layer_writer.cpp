@@ -236,32 +236,6 @@ private:
     std::unique_ptr<char[]> m_buffer = std::make_unique_for_overwrite<char[]>(k_buffer_size);
 };
 
-Result<std::map<std::string, std::string>> read_xattrs(const fs::path& path) {
-    std::map<std::string, std::string> xattrs;
-    ssize_t length = ::llistxattr(path.c_str(), nullptr, 0);
-    if (length < 0) {
-        // A filesystem without xattrs has none to keep.
-        return errno == ENOTSUP ? Result<std::map<std::string, std::string>>(xattrs)
-                                : std::unexpected(os_error("list xattrs of " + path.string(), errno));
-    }
-    std::string names(static_cast<std::size_t>(length), '\0');
-    length = ::llistxattr(path.c_str(), names.data(), names.size());
-    if (length < 0) {
-        return std::unexpected(os_error("list xattrs of " + path.string(), errno));
-    }
-    for (std::size_t start = 0; start < static_cast<std::size_t>(length);) {
-        std::string name(names.c_str() + start);
-        start += name.size() + 1;
-        ssize_t size = ::lgetxattr(path.c_str(), name.c_str(), nullptr, 0);
-        std::string value(size > 0 ? static_cast<std::size_t>(size) : 0, '\0');
-        if (size < 0 || ::lgetxattr(path.c_str(), name.c_str(), value.data(), value.size()) != size) {
-            return std::unexpected(os_error("read xattr " + name + " of " + path.string(), errno));
-        }
-        xattrs.emplace(std::move(name), std::move(value));
-    }
-    return xattrs;
-}
-
 }  // namespace
 
 LayerEntry LayerEntry::whiteout(std::string_view path) {
@@ -338,8 +312,6 @@ Result<void> rewrite_layer(const fs::path& tar, Writer& out, const LayerWriteOpt
 }
 
 Result<std::vector<LayerEntry>> scan_tree(const fs::path& root) {
-    std::vector<LayerEntry> entries;
-    std::map<std::pair<dev_t, ino_t>, std::string> first_names;
     std::error_code ec;
     std::vector<fs::path> paths;
     for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
@@ -349,6 +321,39 @@ Result<std::vector<LayerEntry>> scan_tree(const fs::path& root) {
     if (ec) {
         return fail(Errc::io, "read " + root.string() + ": " + ec.message());
     }
+    return scan_paths(root, std::move(paths));
+}
+
+Result<std::map<std::string, std::string>> read_xattrs(const fs::path& path) {
+    std::map<std::string, std::string> xattrs;
+    ssize_t length = ::llistxattr(path.c_str(), nullptr, 0);
+    if (length < 0) {
+        // A filesystem without xattrs has none to keep.
+        return errno == ENOTSUP ? Result<std::map<std::string, std::string>>(xattrs)
+                                : std::unexpected(os_error("list xattrs of " + path.string(), errno));
+    }
+    std::string names(static_cast<std::size_t>(length), '\0');
+    length = ::llistxattr(path.c_str(), names.data(), names.size());
+    if (length < 0) {
+        return std::unexpected(os_error("list xattrs of " + path.string(), errno));
+    }
+    for (std::size_t start = 0; start < static_cast<std::size_t>(length);) {
+        std::string name(names.c_str() + start);
+        start += name.size() + 1;
+        ssize_t size = ::lgetxattr(path.c_str(), name.c_str(), nullptr, 0);
+        std::string value(size > 0 ? static_cast<std::size_t>(size) : 0, '\0');
+        if (size < 0 || ::lgetxattr(path.c_str(), name.c_str(), value.data(), value.size()) != size) {
+            return std::unexpected(os_error("read xattr " + name + " of " + path.string(), errno));
+        }
+        xattrs.emplace(std::move(name), std::move(value));
+    }
+    return xattrs;
+}
+
+
+Result<std::vector<LayerEntry>> scan_paths(const fs::path& root, std::vector<fs::path> paths) {
+    std::vector<LayerEntry> entries;
+    std::map<std::pair<dev_t, ino_t>, std::string> first_names;
     std::ranges::sort(paths);
     for (const auto& path : paths) {
         struct stat st {};

@@ -61,4 +61,12 @@ Result<void> rewrite_layer(const std::filesystem::path& tar, Writer& out, const 
 // written once and hardlinked after (in sorted order). Sockets are skipped.
 Result<std::vector<LayerEntry>> scan_tree(const std::filesystem::path& root);
 
+// The entries scan_tree would give for just `paths` (files under `root`), hardlinks told apart
+// among them.
+Result<std::vector<LayerEntry>> scan_paths(const std::filesystem::path& root, std::vector<std::filesystem::path> paths);
+
+// The extended attributes of `path` (not following a symlink); none where the filesystem has
+// none.
+Result<std::map<std::string, std::string>> read_xattrs(const std::filesystem::path& path);
+
 }  // namespace hoist::oci

@@ -20,6 +20,7 @@
 
 #include "oci/base64.hpp"
 #include "oci/file.hpp"
+#include "oci/process.hpp"
 #include "oci/text.hpp"
 
 extern char** environ;
@@ -95,115 +96,6 @@ struct HelperAnswer {
     std::string output;  // stdout: the answer, or the helper's error message
     std::string errors;  // stderr
 };
-
-// A spawned helper; killed and reaped if it is still running when this goes away.
-class Child {
-public:
-    explicit Child(pid_t pid) : m_pid(pid) {}
-    Child(const Child&) = delete;
-    Child& operator=(const Child&) = delete;
-    ~Child() { kill(); }
-
-    void kill() {
-        if (m_pid > 0) {
-            ::kill(m_pid, SIGKILL);
-            int status = 0;
-            while (::waitpid(m_pid, &status, 0) < 0 && errno == EINTR) {
-            }
-            m_pid = -1;
-        }
-    }
-
-    // The wait status once the child has exited, nullopt if it is still running at `deadline`.
-    Result<std::optional<int>> wait_until(Clock::time_point deadline, std::string_view what) {
-        auto pause = std::chrono::milliseconds(1);
-        for (;;) {
-            int status = 0;
-            pid_t reaped = ::waitpid(m_pid, &status, WNOHANG);
-            if (reaped == m_pid) {
-                m_pid = -1;
-                return status;
-            }
-            if (reaped < 0 && errno != EINTR) {
-                int error = errno;
-                m_pid = -1;
-                return std::unexpected(os_error("wait for " + std::string(what), error));
-            }
-            if (Clock::now() >= deadline) {
-                return std::nullopt;
-            }
-            // The helper has closed its output, so it is about to exit: short naps suffice.
-            std::this_thread::sleep_for(pause);
-            pause = std::min(pause * 2, std::chrono::milliseconds(20));
-        }
-    }
-
-private:
-    pid_t m_pid;
-};
-
-struct SpawnActions {
-    SpawnActions() { m_status = ::posix_spawn_file_actions_init(&value); }
-    SpawnActions(const SpawnActions&) = delete;
-    SpawnActions& operator=(const SpawnActions&) = delete;
-    ~SpawnActions() {
-        if (m_status == 0) {
-            ::posix_spawn_file_actions_destroy(&value);
-        }
-    }
-    int status() const { return m_status; }
-    posix_spawn_file_actions_t value;
-
-private:
-    int m_status;
-};
-
-struct SpawnAttributes {
-    SpawnAttributes() { m_status = ::posix_spawnattr_init(&value); }
-    SpawnAttributes(const SpawnAttributes&) = delete;
-    SpawnAttributes& operator=(const SpawnAttributes&) = delete;
-    ~SpawnAttributes() {
-        if (m_status == 0) {
-            ::posix_spawnattr_destroy(&value);
-        }
-    }
-    int status() const { return m_status; }
-    posix_spawnattr_t value;
-
-private:
-    int m_status;
-};
-
-struct Pipe {
-    Fd read;
-    Fd write;
-};
-
-Result<Pipe> make_pipe(std::string_view what) {
-    std::array<int, 2> ends{};
-    if (::pipe2(ends.data(), O_CLOEXEC) != 0) {
-        return std::unexpected(os_error("pipe for " + std::string(what), errno));
-    }
-    return Pipe{Fd(ends[0]), Fd(ends[1])};
-}
-
-std::optional<fs::path> find_executable(std::string_view program, std::string_view path) {
-    while (!path.empty()) {
-        auto colon = path.find(':');
-        std::string_view directory = path.substr(0, colon);
-        path = colon == std::string_view::npos ? std::string_view() : path.substr(colon + 1);
-        // An empty element would mean the current directory: not a place to run secrets through.
-        if (directory.empty()) {
-            continue;
-        }
-        fs::path candidate = fs::path(directory) / program;
-        struct stat info {};
-        if (::stat(candidate.c_str(), &info) == 0 && S_ISREG(info.st_mode) && ::access(candidate.c_str(), X_OK) == 0) {
-            return candidate;
-        }
-    }
-    return std::nullopt;
-}
 
 std::string format_duration(std::chrono::milliseconds duration) {
     if (duration.count() % 1000 == 0) {

@@ -1,6 +1,7 @@
 #include "src/build/builder.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <fmt/core.h>
 #include <unistd.h>
 
@@ -24,9 +25,13 @@
 #include "oci/text.hpp"
 #include "registry/upload.hpp"
 #include "src/build/copy.hpp"
+#include "src/build/run_step.hpp"
 #include "src/build/tree.hpp"
 #include "src/dockerfile/dockerignore.hpp"
 #include "src/dockerfile/instructions.hpp"
+#include "src/run/diff.hpp"
+#include "src/run/executor.hpp"
+#include "src/run/sandbox.hpp"
 
 namespace hoist::build {
 namespace fs = std::filesystem;
@@ -212,6 +217,21 @@ struct Build {
     std::set<std::size_t> final_chain;        // stages whose layers end up in the target image
     std::map<std::size_t, std::shared_future<Result<StageResult>>> stages;
     std::unique_ptr<LayerPusher> pusher;
+    std::mutex sandbox_mutex;
+    std::unique_ptr<run::Sandbox> sandbox;  // opened by the first RUN
+
+    // What RUN runs in: opened once, shared by the stages' threads.
+    Result<run::Sandbox*> open_sandbox() {
+        std::lock_guard lock(sandbox_mutex);
+        if (!sandbox) {
+            auto opened = run::Sandbox::open(session.store_root(), options.sandbox);
+            if (!opened && !options.sandbox_unavailable.empty()) {
+                return fail(opened.error().code(), opened.error().what() + ": " + options.sandbox_unavailable);
+            }
+            sandbox = HOIST_TRY(std::move(opened));
+        }
+        return sandbox.get();
+    }
 
     void tell(std::string_view text) const {
         if (options.observer != nullptr) {
@@ -271,7 +291,8 @@ Result<std::pair<std::string, std::string>> open_inputs(Build& build, fs::path& 
             auto reader = HOIST_TRY(open_file(tar, O_RDONLY));
             oci::FileReader content(std::move(reader), tar.string());
             auto blob = Descriptor::of(oci::media_type::oci_layer, input);
-            HOIST_TRY(in_context(oci::apply_layer(context_dir, content, blob, {.rootless = ::geteuid() != 0}),
+            auto mapping = HOIST_TRY(run::IdMapping::current());
+            HOIST_TRY(in_context(oci::apply_layer(context_dir, content, blob, {.rootless = !mapping.owners_settable()}),
                                  "context from stdin"));
         } else {
             dockerfile_text = std::move(input);
@@ -428,6 +449,15 @@ Result<Image> resolve_image(Build& build, const std::string& text, const oci::Pl
 // ---------------------------------------------------------------------------------------------
 // One stage, instruction by instruction.
 
+// The copy snapshotter's root filesystem of a stage: the layers applied so far, and the
+// state a RUN's changes are found against.
+struct CopyRoot {
+    explicit CopyRoot(run::ScratchDir directory) : dir(std::move(directory)) {}
+    run::ScratchDir dir;
+    std::size_t layers = 0;
+    std::optional<run::TreeState> state;
+};
+
 class StageBuilder {
 public:
     StageBuilder(Build& build, std::size_t index, Image image, df::StageScope scope)
@@ -461,6 +491,7 @@ private:
     template <class Step>
     Result<void> observe(std::size_t step, std::size_t steps, const std::string& text, Step&& run) {
         auto* observer = m_build.options.observer;
+        m_step = step;
         if (observer != nullptr) {
             observer->step_started(m_label, step, steps, text);
         }
@@ -539,8 +570,244 @@ private:
 
     Result<void> apply(const df::FromInstruction&) { return fail(Errc::invalid_argument, "FROM inside a stage"); }
 
-    Result<void> apply(const df::RunInstruction&) {
-        return fail(Errc::unsupported, "RUN is not supported yet: hoist builds COPY, ADD and metadata instructions");
+    // RUN: the command in the stage's filesystem (an overlay of its unpacked layers, or a copy);
+    // what it changed becomes a layer, none when nothing changed.
+    Result<void> apply(const df::RunInstruction& run) {
+        if (run.security == "insecure") {
+            return fail(Errc::unsupported, "RUN --security=insecure: hoist grants a command no extra privileges");
+        }
+        auto* sandbox = HOIST_TRY(m_build.open_sandbox());
+        auto command = run_command(run.command, config().shell.value_or(std::vector<std::string>{"/bin/sh", "-c"}));
+        run::ScratchDir scratch(HOIST_TRY(sandbox->snapshots().scratch()));
+        run::RunSpec spec;
+        if (sandbox->overlay()) {
+            auto lowers = HOIST_TRY(sandbox->lowers(*m_build.layout, m_image.layers, m_image.config.diff_ids));
+            spec = HOIST_TRY(sandbox->spec(scratch.path(), std::move(lowers)));
+        } else {
+            auto* root = HOIST_TRY(copy_root(*sandbox));
+            spec = HOIST_TRY(sandbox->spec(scratch.path(), {}, root->dir.path()));
+        }
+        spec.args = command.args;
+        spec.env = run_environment(m_scope);
+        spec.user = config().user;
+        spec.working_dir = config().working_dir.empty() ? "/" : config().working_dir;
+        spec.network = run.network == "default" ? m_build.options.network : run.network == "host";
+        std::vector<FileLock> locks;
+        HOIST_TRY(add_run_mounts(run, *sandbox, scratch.path(), spec, locks));
+        if (command.script) {
+            auto pipes = scratch.path() / "pipes";
+            HOIST_TRY(make_directories(pipes));
+            HOIST_TRY(write_file_atomic(pipes / command.script->first, command.script->second, 0755));
+            spec.mounts.push_back({.source = pipes, .target = "/dev/pipes", .read_only = true});
+        }
+        int status = HOIST_TRY(execute(spec));
+        locks.clear();
+        if (status != 0) {
+            std::string text;
+            for (const auto& arg : command.args) {
+                text += (text.empty() ? "" : " ") + arg;
+            }
+            return fail(Errc::invalid_argument,
+                        fmt::format("process \"{}\" did not complete successfully: exit code: {}", text, status));
+        }
+        auto created_by = run_history(command.args, m_scope);
+        std::vector<oci::LayerEntry> entries;
+        if (sandbox->overlay()) {
+            entries = HOIST_TRY(run::upper_entries(spec.upper, sandbox->snapshots().flavour()));
+        } else {
+            entries = HOIST_TRY(m_copy_root->state->changes(spec.rootfs));
+        }
+        if (entries.empty()) {
+            history(std::move(created_by), true);
+            return {};
+        }
+        auto diff_id = HOIST_TRY(add_layer(std::move(entries), std::move(created_by), false));
+        if (sandbox->overlay()) {
+            // The upper directory is this layer unpacked: the next RUN's lower directory.
+            HOIST_TRY(sandbox->snapshots().adopt(diff_id, spec.upper));
+        } else {
+            m_copy_root->layers = m_image.layers.size();
+            m_copy_root->state = HOIST_TRY(run::TreeState::scan(spec.rootfs));
+        }
+        return {};
+    }
+
+    // Runs `spec` with its output, line by line, going to the observer.
+    Result<int> execute(const run::RunSpec& spec) {
+        auto* observer = m_build.options.observer;
+        auto start = std::chrono::steady_clock::now();
+        std::string pending;
+        auto emit = [&](std::string_view line) {
+            if (observer != nullptr) {
+                observer->step_output(m_label, m_step,
+                                      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+                                      line);
+            }
+        };
+        auto status = run::execute(spec, [&](std::string_view chunk) {
+            pending += chunk;
+            for (auto newline = pending.find('\n'); newline != std::string::npos; newline = pending.find('\n')) {
+                emit(std::string_view(pending).substr(0, newline));
+                pending.erase(0, newline + 1);
+            }
+        });
+        if (!pending.empty()) {
+            emit(pending);
+        }
+        return status;
+    }
+
+    // The copy snapshotter's root filesystem for this stage, with every layer of the stage applied
+    // and its state taken.
+    Result<CopyRoot*> copy_root(run::Sandbox& sandbox) {
+        if (!m_copy_root) {
+            m_copy_root.emplace(run::ScratchDir(HOIST_TRY(sandbox.snapshots().scratch())));
+        }
+        auto& root = *m_copy_root;
+        if (!root.state || root.layers < m_image.layers.size()) {
+            std::vector<Descriptor> missing(m_image.layers.begin() + static_cast<std::ptrdiff_t>(root.layers),
+                                            m_image.layers.end());
+            HOIST_TRY(sandbox.apply(*m_build.layout, missing, root.dir.path()));
+            root.layers = m_image.layers.size();
+            root.state = HOIST_TRY(run::TreeState::scan(root.dir.path()));
+        }
+        return &root;
+    }
+
+    // RUN --mount: each as the executor mounts it, with what it needs made in `scratch`.
+    Result<void> add_run_mounts(const df::RunInstruction& run, run::Sandbox& sandbox, const fs::path& scratch,
+                                run::RunSpec& spec, std::vector<FileLock>& locks) {
+        std::size_t count = 0;
+        for (const auto& mount : run.mounts) {
+            auto place = scratch / ("mount-" + std::to_string(count++));
+            std::string target = mount.target.empty() ? "" : absolute_path(mount.target, config().working_dir);
+            switch (mount.type) {
+                case df::MountType::tmpfs:
+                    spec.mounts.push_back({.kind = run::MountPoint::Kind::tmpfs,
+                                           .target = target,
+                                           .size = static_cast<std::uint64_t>(mount.size_limit)});
+                    break;
+                case df::MountType::cache: {
+                    auto dir = HOIST_TRY(cache_directory(mount, target, locks));
+                    spec.mounts.push_back({.source = dir, .target = target, .read_only = mount.read_only});
+                    break;
+                }
+                case df::MountType::secret: {
+                    std::string id = mount.id.empty() ? std::string(base_of(target)) : mount.id;
+                    auto secret = m_build.options.secrets.find(id);
+                    if (secret == m_build.options.secrets.end()) {
+                        if (mount.required) {
+                            return fail(Errc::not_found,
+                                        fmt::format("secret {} not found: give it with --secret id={},src=FILE", id, id));
+                        }
+                        break;
+                    }
+                    if (mount.env) {
+                        spec.env.push_back(*mount.env + "=" + secret->second);
+                    }
+                    if (target.empty() && mount.env) {
+                        break;
+                    }
+                    HOIST_TRY(write_file_atomic(place, secret->second, mount.mode.value_or(0400)));
+                    HOIST_TRY(chown_path(place, mount.uid.value_or(0), mount.gid.value_or(0)));
+                    spec.mounts.push_back(
+                        {.source = place, .target = target.empty() ? "/run/secrets/" + id : target, .read_only = true});
+                    break;
+                }
+                case df::MountType::bind:
+                    spec.mounts.push_back(HOIST_TRY(bind_mount(mount, target, sandbox, place)));
+                    break;
+                case df::MountType::ssh:
+                    return fail(Errc::unsupported, "RUN --mount=type=ssh is not supported");
+            }
+        }
+        return {};
+    }
+
+    // A cache mount's directory, kept under the store between builds, keyed by its id (by
+    // default its target); made with the mount's mode and owner the first time. A `locked`
+    // one is held by this step alone.
+    Result<fs::path> cache_directory(const df::MountSpec& mount, const std::string& target,
+                                     std::vector<FileLock>& locks) {
+        std::string id = mount.id.empty() ? target : mount.id;
+        auto dir = m_build.session.store_root() / "cache-mounts" / oci::Digest::of(id).hex().substr(0, 32);
+        if (mount.sharing == df::CacheSharing::locked) {
+            HOIST_TRY(make_directories(dir.parent_path()));
+            auto fd = HOIST_TRY(open_file(dir.string() + ".lock", O_RDWR | O_CREAT, 0600));
+            locks.push_back(HOIST_TRY(FileLock::acquire(fd.get(), FileLock::Mode::exclusive)));
+            m_lock_files.push_back(std::move(fd));
+        }
+        if (!fs::exists(dir)) {
+            HOIST_TRY(make_directories(dir.parent_path()));
+            auto fresh = HOIST_TRY(TempDir::create(dir.parent_path(), "new-"));
+            auto made = fresh.path() / "dir";
+            HOIST_TRY(make_directories(made));
+            ::chmod(made.c_str(), mount.mode.value_or(0755));
+            HOIST_TRY(chown_path(made, mount.uid.value_or(0), mount.gid.value_or(0)));
+            // Another build may have made it meanwhile: then its directory stays.
+            ::rename(made.c_str(), dir.c_str());
+        }
+        return dir;
+    }
+
+    // A bind mount from the context or from a stage or image (read-only unless `rw`, whose
+    // writes are thrown away: the mount is then of a copy).
+    Result<run::MountPoint> bind_mount(const df::MountSpec& mount, const std::string& target, run::Sandbox& sandbox,
+                                       const fs::path& place) {
+        std::string source = clean_path(mount.source);
+        run::MountPoint point{.target = target, .read_only = mount.read_only};
+        fs::path root;
+        if (mount.from.empty()) {
+            root = m_build.context->dir();
+        } else {
+            const auto* image = HOIST_TRY(image_named(HOIST_TRY(expand_from_flag(m_build, mount.from))));
+            if (sandbox.overlay()) {
+                auto lowers = HOIST_TRY(sandbox.lowers(*m_build.layout, image->layers, image->config.diff_ids));
+                if (lowers.size() > 1) {
+                    HOIST_TRY(make_directories(place));
+                    point.kind = run::MountPoint::Kind::overlay;
+                    point.source = place;
+                    point.lowers = std::move(lowers);
+                    point.subpath = source;
+                    point.read_only = true;
+                    return point;
+                }
+                root = lowers.empty() ? place : lowers.front();
+                HOIST_TRY(make_directories(root));
+            } else {
+                root = place;
+                HOIST_TRY(make_directories(root));
+                HOIST_TRY(sandbox.apply(*m_build.layout, image->layers, root));
+            }
+        }
+        // The source must stay inside its tree, whatever symlinks it passes through.
+        std::error_code error;
+        auto resolved = fs::weakly_canonical(root / source, error);
+        auto base = fs::weakly_canonical(root, error);
+        auto relative = resolved.lexically_relative(base);
+        if (error || relative.empty() || *relative.begin() == "..") {
+            return fail(Errc::unsafe, fmt::format("RUN --mount source {} leads out of its tree", mount.source));
+        }
+        if (!fs::exists(resolved)) {
+            return fail(Errc::not_found, fmt::format("RUN --mount source {}: not found", mount.source));
+        }
+        point.source = resolved;
+        if (!mount.read_only) {
+            auto copy = place.string() + "-rw";
+            fs::copy(resolved, copy, fs::copy_options::recursive | fs::copy_options::copy_symlinks, error);
+            if (error) {
+                return fail(Errc::io, fmt::format("copy {} for a writable mount: {}", mount.source, error.message()));
+            }
+            point.source = copy;
+        }
+        return point;
+    }
+
+    static Result<void> chown_path(const fs::path& path, std::uint32_t uid, std::uint32_t gid) {
+        if (::lchown(path.c_str(), uid, gid) != 0) {
+            return std::unexpected(os_error("chown " + path.string(), errno));
+        }
+        return {};
     }
 
     Result<void> apply(const df::EnvInstruction& env) {
@@ -628,7 +895,8 @@ private:
             history("WORKDIR " + path, true);
             return {};
         }
-        return add_layer(std::move(entries), "WORKDIR " + path);
+        HOIST_TRY(add_layer(std::move(entries), "WORKDIR " + path));
+        return {};
     }
 
     Result<void> apply(const df::CmdInstruction& cmd) {
@@ -787,20 +1055,23 @@ private:
         return text + " " + step.destination + " # buildkit";
     }
 
-    // The tree COPY --from=NAME reads: an earlier stage's, or an image's.
-    Result<std::unique_ptr<ImageTree>> from_tree(const std::string& name) {
-        std::vector<Descriptor> layers;
+    // The image `name` names: an earlier stage's, or a base or --from image.
+    Result<const Image*> image_named(const std::string& name) {
         if (auto index = find_stage(m_build.file, name, m_stage.index)) {
             const auto& result = HOIST_TRY(m_build.stages.at(*index).get());
-            layers = result.image.layers;
-        } else {
-            auto image = m_build.images.find(name);
-            if (image == m_build.images.end()) {
-                return fail(Errc::not_found, "no image or stage named " + name);
-            }
-            layers = image->second.layers;
+            return &result.image;
         }
-        return ImageTree::open(m_build.layout, std::move(layers), m_build.scratch.path());
+        auto image = m_build.images.find(name);
+        if (image == m_build.images.end()) {
+            return fail(Errc::not_found, "no image or stage named " + name);
+        }
+        return &image->second;
+    }
+
+    // The tree COPY --from=NAME reads: an earlier stage's, or an image's.
+    Result<std::unique_ptr<ImageTree>> from_tree(const std::string& name) {
+        const auto* image = HOIST_TRY(image_named(name));
+        return ImageTree::open(m_build.layout, image->layers, m_build.scratch.path());
     }
 
     // This stage's file tree, read from its layers on first use.
@@ -820,10 +1091,11 @@ private:
     }
 
     // Writes `entries` as a new layer of this stage: into the store, and to the registries when
-    // the layer is part of the image pushed. The stage's tree follows only when a later step
-    // reads it: for a big COPY that is the last, keeping it would cost seconds and memory.
-    Result<void> add_layer(std::vector<oci::LayerEntry> entries, std::string created_by) {
-        if (m_tree_needed_later) {
+    // the layer is part of the image pushed; returns its diffID. The stage's tree follows only
+    // when a later step reads it and `tree_follows` (a RUN's entries name files that move): for a
+    // big COPY that is the last, keeping it would cost seconds and memory.
+    Result<oci::Digest> add_layer(std::vector<oci::LayerEntry> entries, std::string created_by, bool tree_follows = true) {
+        if (m_tree_needed_later && tree_follows) {
             HOIST_TRY(stage_tree())->add_layer(entries);
         } else {
             m_tree_stale = true;  // its scratch space still holds files this layer reads
@@ -839,7 +1111,7 @@ private:
         if (m_pushes && m_build.pusher) {
             m_build.pusher->push(stored);
         }
-        return {};
+        return layer.diff_id;
     }
 
     Build& m_build;
@@ -853,6 +1125,9 @@ private:
     bool m_tree_stale = false;        // m_tree lacks a layer: read it again when needed
     df::Dockerfile m_triggers;
     std::unique_ptr<ImageTree> m_tree;
+    std::size_t m_step = 0;  // the step being run, for its output
+    std::optional<CopyRoot> m_copy_root;
+    std::vector<Fd> m_lock_files;
 };
 
 // Builds stage `index` once the stages it uses are built.
@@ -1134,6 +1409,12 @@ public:
     void step_finished(std::string_view stage, std::size_t step, double seconds) override {
         std::lock_guard lock(m_mutex);
         fmt::print(m_stream, "#{} DONE {:.1f}s\n", m_numbers[{std::string(stage), step}], seconds);
+        std::fflush(m_stream);
+    }
+
+    void step_output(std::string_view stage, std::size_t step, double seconds, std::string_view line) override {
+        std::lock_guard lock(m_mutex);
+        fmt::print(m_stream, "#{} {:.3f} {}\n", m_numbers[{std::string(stage), step}], seconds, line);
         std::fflush(m_stream);
     }
 

@@ -15,6 +15,7 @@
 #include "oci/compression.hpp"
 #include "oci/platform.hpp"
 #include "oci/reference.hpp"
+#include "src/run/sandbox.hpp"
 #include "src/transport.hpp"
 
 namespace hoist::build {
@@ -39,6 +40,8 @@ public:
     // instruction ("COPY . /app").
     virtual void step_started(std::string_view stage, std::size_t step, std::size_t steps, std::string_view text) = 0;
     virtual void step_finished(std::string_view stage, std::size_t step, double seconds) = 0;
+    // A line a RUN step's command printed, `seconds` after the step began.
+    virtual void step_output(std::string_view stage, std::size_t step, double seconds, std::string_view line) = 0;
     // Anything else worth a line: "pushing 127.0.0.1:5000/app:1".
     virtual void message(std::string_view text) = 0;
 };
@@ -58,6 +61,10 @@ struct BuildOptions {
     std::map<std::string, std::string> mirrors;        // --registry-mirror docker.io=HOST
     oci::CompressionOptions compression;               // --compression
     std::optional<std::int64_t> source_date_epoch;     // SOURCE_DATE_EPOCH: created times, mtime clamp
+    run::SandboxOptions sandbox;                       // --isolation, --snapshotter: how RUN runs
+    bool network = true;                               // --network host|none: RUN's default
+    std::map<std::string, std::string> secrets;        // --secret: contents by id, for RUN --mount=type=secret
+    std::string sandbox_unavailable;                   // why RUN cannot run here, when known beforehand
     BuildObserver* observer = nullptr;
 };
 

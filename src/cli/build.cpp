@@ -11,6 +11,8 @@
 namespace hoist::cli {
 namespace {
 
+namespace fs = std::filesystem;
+
 // "K=V" items of --build-arg, --label and --annotation. A --build-arg without '=' takes the
 // variable's value from the environment, as docker does (and is left out when it is unset).
 Result<std::map<std::string, std::string>> key_values(const std::vector<std::string>& items, std::string_view flag,
@@ -32,6 +34,41 @@ Result<std::map<std::string, std::string>> key_values(const std::vector<std::str
     return values;
 }
 
+// --secret id=ID,src=PATH (or source=, or env=VAR; type=file|env): the secret's id and content.
+Result<std::pair<std::string, std::string>> read_secret(const std::string& text) {
+    std::map<std::string, std::string> fields;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        auto comma = std::min(text.find(',', start), text.size());
+        auto field = text.substr(start, comma - start);
+        auto equals = field.find('=');
+        if (equals == std::string::npos) {
+            return fail(Errc::invalid_argument, "--secret: want KEY=VALUE fields, not " + field);
+        }
+        fields[field.substr(0, equals)] = field.substr(equals + 1);
+        start = comma + 1;
+    }
+    auto source = fields.contains("src") ? fields["src"] : fields["source"];
+    auto env = fields["env"];
+    if (fields["type"] == "env" && env.empty()) {
+        env = source;
+        source.clear();
+    }
+    auto id = fields["id"].empty() ? (env.empty() ? fs::path(source).filename().string() : env) : fields["id"];
+    if (id.empty()) {
+        return fail(Errc::invalid_argument, "--secret " + text + ": no id");
+    }
+    if (!env.empty()) {
+        const char* value = std::getenv(env.c_str());
+        if (value == nullptr) {
+            return fail(Errc::not_found, fmt::format("--secret {}: environment variable {} is not set", id, env));
+        }
+        return std::pair{id, std::string(value)};
+    }
+    auto content = HOIST_TRY(in_context(read_file(source), "--secret " + id));
+    return std::pair{id, std::move(content)};
+}
+
 }  // namespace
 
 void add_build_command(CLI::App& app, Context& context) {
@@ -50,6 +87,9 @@ void add_build_command(CLI::App& app, Context& context) {
         std::vector<std::string> mirrors;
         std::string compression = "gzip";
         std::string iidfile;
+        std::string network = "host";
+        std::vector<std::string> secrets;
+        SandboxFlags sandbox;
     };
     auto options = std::make_shared<Options>();
     command->add_option("CONTEXT", options->context, "The build context: a directory, or - for a tar on stdin")
@@ -67,6 +107,10 @@ void add_build_command(CLI::App& app, Context& context) {
     command->add_option("--registry-mirror", options->mirrors, "DOMAIN=HOST: pull DOMAIN's images through HOST");
     command->add_option("--compression", options->compression, "gzip (default), zstd or none");
     command->add_option("--iidfile", options->iidfile, "Write the image ID to this file");
+    command->add_option("--network", options->network, "RUN's network: host (default) or none");
+    command->add_option("--secret", options->secrets,
+                        "id=ID,src=PATH or id=ID,env=VAR: a secret for RUN --mount=type=secret; repeatable");
+    add_sandbox_flags(*command, options->sandbox);
     command->callback([&context, options] {
         auto observer = std::unique_ptr<build::BuildObserver>();
         auto built = [&]() -> Result<build::BuildResult> {
@@ -92,6 +136,16 @@ void add_build_command(CLI::App& app, Context& context) {
             }
             build.compression.compression = HOIST_TRY(compression_named(options->compression));
             build.source_date_epoch = HOIST_TRY(source_date_epoch());
+            build.network = HOIST_TRY(network_named(options->network));
+            for (const auto& secret : options->secrets) {
+                build.secrets.insert(HOIST_TRY(read_secret(secret)));
+            }
+            build.sandbox = HOIST_TRY(sandbox_options(options->sandbox));
+            // A build without RUN needs no user namespace: why there is none is told only if a
+            // RUN asks for one.
+            if (auto entered = enter_sandbox(build.sandbox); !entered) {
+                build.sandbox_unavailable = entered.error().what();
+            }
             auto session = HOIST_TRY(context.session());
             auto mode = HOIST_TRY(progress_mode(context.progress, context.quiet, stderr));
             if (mode != ProgressMode::quiet) {

@@ -55,6 +55,53 @@ Result<std::optional<std::int64_t>> source_date_epoch() {
     return seconds;
 }
 
+void add_sandbox_flags(CLI::App& command, SandboxFlags& flags) {
+    command.add_option("--isolation", flags.isolation,
+                       "auto (namespaces; a user namespace without root) or chroot (root only: no namespaces, for "
+                       "runners that forbid them)");
+    command.add_option("--snapshotter", flags.snapshotter,
+                       "auto, overlay or copy (a copy of the root filesystem, where overlayfs is not allowed)");
+}
+
+Result<run::SandboxOptions> sandbox_options(const SandboxFlags& flags) {
+    run::SandboxOptions options;
+    if (flags.isolation == "chroot") {
+        options.isolation = run::Isolation::chroot;
+    } else if (flags.isolation != "auto") {
+        return fail(Errc::invalid_argument, "--isolation must be auto or chroot, not " + flags.isolation);
+    }
+    if (flags.snapshotter == "overlay") {
+        options.snapshotter = run::Snapshotter::overlay;
+    } else if (flags.snapshotter == "copy") {
+        options.snapshotter = run::Snapshotter::copy;
+    } else if (flags.snapshotter != "auto") {
+        return fail(Errc::invalid_argument, "--snapshotter must be auto, overlay or copy, not " + flags.snapshotter);
+    }
+    return options;
+}
+
+Result<bool> network_named(std::string_view name) {
+    if (name == "host" || name == "default") {
+        return true;
+    }
+    if (name == "none") {
+        return false;
+    }
+    return fail(Errc::invalid_argument, "--network must be host or none, not " + std::string(name));
+}
+
+Result<void> enter_sandbox(const run::SandboxOptions& options) {
+    if (options.isolation == run::Isolation::chroot) {
+        return {};
+    }
+    auto entered = run::enter_user_namespace(
+        [](std::string_view warning) { fmt::print(stderr, "hoist: warning: {}\n", warning); });
+    if (!entered) {
+        return std::unexpected(entered.error());
+    }
+    return {};
+}
+
 Result<oci::Compression> compression_named(std::string_view name) {
     if (name == "gzip") {
         return oci::Compression::gzip;
@@ -69,6 +116,10 @@ Result<oci::Compression> compression_named(std::string_view name) {
 }
 
 int run(int argc, char** argv) {
+    // The executor's helper process (run/executor.hpp), not a command for people.
+    if (argc == 2 && std::string_view(argv[1]) == "__exec") {
+        return run::helper_main();
+    }
     CLI::App app{"hoist: build, store, copy and push OCI images without a daemon or root"};
     app.require_subcommand(1);
     Context context;
@@ -108,10 +159,12 @@ int run(int argc, char** argv) {
     add_pull_command(app, context);
     add_push_command(app, context);
     add_rmi_command(app, context);
+    add_run_command(app, context);
     add_sync_command(app, context);
     add_save_command(app, context);
     add_tag_command(app, context);
     add_version_command(app, context);
+    argc = split_run_command(argc, argv, context.run_command);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

@@ -12,6 +12,7 @@
 
 #include "oci/compression.hpp"
 #include "oci/error.hpp"
+#include "src/run/sandbox.hpp"
 #include "src/transport.hpp"
 
 namespace hoist::cli {
@@ -33,6 +34,7 @@ struct Context {
     std::string upload_profile;                     // --upload-profile (hidden): force one
     std::string aws_endpoint;                       // --aws-endpoint: ECR's API
     bool ecr_create_repos = false;                  // --ecr-create-repos
+    std::vector<std::string> run_command;           // hoist run: what follows IMAGE
     int status = k_ok;
 
     // Prints "hoist: <what>: <error>" on stderr and sets the status to k_failed.
@@ -45,6 +47,19 @@ struct Context {
 private:
     std::unique_ptr<oci::CopyObserver> m_progress;
 };
+
+// The flags of the commands that run things in images (build, run).
+struct SandboxFlags {
+    std::string isolation = "auto";    // --isolation auto|chroot
+    std::string snapshotter = "auto";  // --snapshotter auto|overlay|copy
+};
+void add_sandbox_flags(CLI::App& command, SandboxFlags& flags);
+Result<run::SandboxOptions> sandbox_options(const SandboxFlags& flags);
+// --network host|none: true for host.
+Result<bool> network_named(std::string_view name);
+// Without root and unless isolation is chroot: into a user namespace of this process's own
+// (run::enter_user_namespace), warnings on stderr. Call before anything starts a thread.
+Result<void> enter_sandbox(const run::SandboxOptions& options);
 
 // SOURCE_DATE_EPOCH from the environment; nullopt when unset or empty.
 Result<std::optional<std::int64_t>> source_date_epoch();
@@ -67,6 +82,10 @@ void add_ls_command(CLI::App& app, Context& context);
 void add_pull_command(CLI::App& app, Context& context);
 void add_push_command(CLI::App& app, Context& context);
 void add_rmi_command(CLI::App& app, Context& context);
+void add_run_command(CLI::App& app, Context& context);
+// hoist run: everything after IMAGE is the command's, flags too (CLI11 would read them). Moves
+// that tail into `command` and returns the argc CLI11 is to see.
+int split_run_command(int argc, char** argv, std::vector<std::string>& command);
 void add_sync_command(CLI::App& app, Context& context);
 void add_save_command(CLI::App& app, Context& context);
 void add_tag_command(CLI::App& app, Context& context);

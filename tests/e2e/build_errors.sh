@@ -1,6 +1,6 @@
 # hoist build fails with one line naming what failed and where: a malformed Dockerfile at its
-# file:line:col, a missing COPY source with Docker's words, a RUN (until #7) at its line, an
-# unknown --target; exit status 1, and no image left under the name.
+# file:line:col, a missing COPY source with Docker's words, a RUN whose shell is missing at its
+# line, an unknown --target; exit status 1, and no image left under the name.
 source "$(dirname "$0")/lib/common.bash"
 export NO_COLOR=1
 
@@ -38,9 +38,10 @@ build_fails 1 $'FROM scratch\nCOPY hello.txt /\nCOPY missing.txt /\n'
 [[ $message == 'hoist: build: Dockerfile:3:'*'"/missing.txt": not found' ]] ||
     fail "message for a missing COPY source: got '$message'"
 
-# RUN, until #7: the error names its line.
+# RUN on an image without a shell: the error names its line and the missing shell.
 build_fails 1 $'FROM scratch\nCOPY hello.txt /\nRUN echo hi\n'
-[[ $message == 'hoist: build: Dockerfile:3:'*'RUN'* ]] || fail "message for RUN: got '$message'"
+expect_eq "$(head -n 1 <<<"$message")" 'hoist: build: Dockerfile:3:1: exec /bin/sh: No such file or directory' \
+    "message for RUN without a shell"
 
 # An unknown --target (BuildKit: 'target stage "nope" could not be found').
 build_fails 1 $'FROM scratch AS one\nCOPY hello.txt /\n' --target nope

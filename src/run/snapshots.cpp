@@ -1,0 +1,113 @@
+#include "src/run/snapshots.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <random>
+
+#include <fmt/core.h>
+
+#include "oci/file.hpp"
+#include "oci/layer_applier.hpp"
+
+namespace hoist::run {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A name no other process or thread picks: pid, thread-local randomness.
+std::string unique_name(std::string_view prefix) {
+    thread_local std::mt19937_64 random{std::random_device{}()};
+    return fmt::format("{}{}-{:016x}", prefix, ::getpid(), random());
+}
+
+// Renames `from` to `to` unless `to` exists: then `from` goes, and the one in place stays.
+Result<void> rename_into_place(const fs::path& from, const fs::path& to) {
+    if (::rename(from.c_str(), to.c_str()) == 0) {
+        return {};
+    }
+    int error = errno;
+    if (error == EEXIST || error == ENOTEMPTY) {
+        return remove_tree(from);
+    }
+    return std::unexpected(os_error("rename " + from.string() + " to " + to.string(), error));
+}
+
+}  // namespace
+
+std::string_view opaque_xattr(OverlayXattrs flavour) {
+    return flavour == OverlayXattrs::trusted ? "trusted.overlay.opaque" : "user.overlay.opaque";
+}
+
+Result<SnapshotStore> SnapshotStore::open(fs::path root, OverlayXattrs flavour, bool rootless) {
+    HOIST_TRY(make_directories(root / "tmp"));
+    return SnapshotStore(std::move(root), flavour, rootless);
+}
+
+Result<fs::path> SnapshotStore::ensure(const Digest& diff_id, const Descriptor& blob, const BlobOpener& open_blob) {
+    auto dir = m_root / diff_id.hex();
+    if (fs::is_directory(dir)) {
+        return dir;
+    }
+    auto unpacking = m_root / "tmp" / unique_name("unpack-");
+    HOIST_TRY(make_directories(unpacking));
+    auto unpacked = [&]() -> Result<void> {
+        auto content = HOIST_TRY(open_blob());
+        oci::ApplyOptions options{.rootless = m_rootless,
+                                  .whiteouts = oci::ApplyOptions::Whiteouts::overlay,
+                                  .opaque_xattr = std::string(opaque_xattr(m_flavour))};
+        return oci::apply_layer(unpacking, *content, blob, options);
+    }();
+    if (!unpacked) {
+        (void)remove_tree(unpacking);
+        return std::unexpected(std::move(unpacked).error().wrap("unpack layer " + diff_id.to_string()));
+    }
+    HOIST_TRY(rename_into_place(unpacking, dir));
+    return dir;
+}
+
+Result<fs::path> SnapshotStore::adopt(const Digest& diff_id, const fs::path& dir) {
+    auto target = m_root / diff_id.hex();
+    HOIST_TRY(rename_into_place(dir, target));
+    return target;
+}
+
+Result<fs::path> SnapshotStore::scratch() {
+    auto dir = m_root / "tmp" / unique_name("run-");
+    if (::mkdir(dir.c_str(), 0700) != 0) {
+        return std::unexpected(os_error("mkdir " + dir.string(), errno));
+    }
+    return dir;
+}
+
+Result<void> remove_tree(const fs::path& path) {
+    struct stat info {};
+    if (::lstat(path.c_str(), &info) != 0) {
+        return errno == ENOENT ? Result<void>{} : std::unexpected(os_error("stat " + path.string(), errno));
+    }
+    if (S_ISDIR(info.st_mode)) {
+        // A command's `chmod 0` directory, or overlayfs's work directory, must open up first.
+        if ((info.st_mode & 0700) != 0700) {
+            ::chmod(path.c_str(), 0700);
+        }
+        std::error_code error;
+        for (fs::directory_iterator it(path, error), end; !error && it != end; it.increment(error)) {
+            HOIST_TRY(remove_tree(it->path()));
+        }
+        if (error) {
+            return fail(Errc::io, fmt::format("read {}: {}", path.string(), error.message()));
+        }
+        if (::rmdir(path.c_str()) != 0) {
+            return std::unexpected(os_error("rmdir " + path.string(), errno));
+        }
+        return {};
+    }
+    if (::unlink(path.c_str()) != 0) {
+        return std::unexpected(os_error("remove " + path.string(), errno));
+    }
+    return {};
+}
+
+}  // namespace hoist::run
