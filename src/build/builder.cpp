@@ -343,6 +343,23 @@ Error located(const Build& build, const df::InstructionInfo& info, const Error& 
                                                      info.code + ": " + error.what()));
 }
 
+// What an instruction reads from other stages or images, unexpanded: COPY --from, and the
+// `from` of RUN's bind mounts.
+std::vector<std::string> from_flags(const df::Instruction& instruction) {
+    std::vector<std::string> names;
+    if (const auto* copy = std::get_if<df::CopyInstruction>(&instruction); copy != nullptr && !copy->from.empty()) {
+        names.push_back(copy->from);
+    }
+    if (const auto* run = std::get_if<df::RunInstruction>(&instruction)) {
+        for (const auto& mount : run->mounts) {
+            if (mount.type == df::MountType::bind && !mount.from.empty()) {
+                names.push_back(mount.from);
+            }
+        }
+    }
+    return names;
+}
+
 // The base of each stage and the images COPY --from names, in the global scope; which stages the
 // target needs, in an order where each comes after what it uses.
 struct StagePlan {
@@ -363,13 +380,11 @@ Result<StagePlan> plan_stages(Build& build) {
             plan.dependencies[i].insert(*index);
         }
         for (const auto& instruction : stage.instructions) {
-            const auto* copy = std::get_if<df::CopyInstruction>(&instruction);
-            if (copy == nullptr || copy->from.empty()) {
-                continue;
-            }
-            auto from_name = HOIST_TRY(expand_from_flag(build, copy->from));
-            if (auto index = find_stage(file, from_name, i)) {
-                plan.dependencies[i].insert(*index);
+            for (const auto& flag : from_flags(instruction)) {
+                auto from_name = HOIST_TRY(expand_from_flag(build, flag));
+                if (auto index = find_stage(file, from_name, i)) {
+                    plan.dependencies[i].insert(*index);
+                }
             }
         }
     }
@@ -760,9 +775,10 @@ private:
         if (mount.from.empty()) {
             root = m_build.context->dir();
         } else {
-            const auto* image = HOIST_TRY(image_named(HOIST_TRY(expand_from_flag(m_build, mount.from))));
+            auto name = HOIST_TRY(expand_from_flag(m_build, mount.from));
+            auto image = HOIST_TRY(image_named(name));
             if (sandbox.overlay()) {
-                auto lowers = HOIST_TRY(sandbox.lowers(*m_build.layout, image->layers, image->config.diff_ids));
+                auto lowers = HOIST_TRY(sandbox.lowers(*m_build.layout, image.layers, image.config.diff_ids));
                 if (lowers.size() > 1) {
                     HOIST_TRY(make_directories(place));
                     point.kind = run::MountPoint::Kind::overlay;
@@ -777,7 +793,7 @@ private:
             } else {
                 root = place;
                 HOIST_TRY(make_directories(root));
-                HOIST_TRY(sandbox.apply(*m_build.layout, image->layers, root));
+                HOIST_TRY(sandbox.apply(*m_build.layout, image.layers, root));
             }
         }
         // The source must stay inside its tree, whatever symlinks it passes through.
@@ -1056,22 +1072,22 @@ private:
     }
 
     // The image `name` names: an earlier stage's, or a base or --from image.
-    Result<const Image*> image_named(const std::string& name) {
+    Result<Image> image_named(const std::string& name) {
         if (auto index = find_stage(m_build.file, name, m_stage.index)) {
-            const auto& result = HOIST_TRY(m_build.stages.at(*index).get());
-            return &result.image;
+            auto result = HOIST_TRY(m_build.stages.at(*index).get());
+            return std::move(result.image);
         }
         auto image = m_build.images.find(name);
         if (image == m_build.images.end()) {
             return fail(Errc::not_found, "no image or stage named " + name);
         }
-        return &image->second;
+        return image->second;
     }
 
     // The tree COPY --from=NAME reads: an earlier stage's, or an image's.
     Result<std::unique_ptr<ImageTree>> from_tree(const std::string& name) {
-        const auto* image = HOIST_TRY(image_named(name));
-        return ImageTree::open(m_build.layout, image->layers, m_build.scratch.path());
+        auto image = HOIST_TRY(image_named(name));
+        return ImageTree::open(m_build.layout, std::move(image.layers), m_build.scratch.path());
     }
 
     // This stage's file tree, read from its layers on first use.
@@ -1339,13 +1355,11 @@ Result<BuildResult> build(const BuildOptions& options, Session& session) {
             images.push_back(plan.bases[index]);
         }
         for (const auto& instruction : stage.instructions) {
-            const auto* copy = std::get_if<df::CopyInstruction>(&instruction);
-            if (copy == nullptr || copy->from.empty()) {
-                continue;
-            }
-            auto name = HOIST_TRY(expand_from_flag(build, copy->from));
-            if (!find_stage(build.file, name, index)) {
-                images.push_back(name);
+            for (const auto& from : from_flags(instruction)) {
+                auto name = HOIST_TRY(expand_from_flag(build, from));
+                if (!find_stage(build.file, name, index)) {
+                    images.push_back(name);
+                }
             }
         }
         for (const auto& name : images) {

@@ -60,4 +60,4 @@ expect_eq "$(cat stderr)" 'hoist: run e2e/busybox:1: exec: "nosuchcommand": exec
 expect_eq "$("$HOIST" run e2e/busybox:1 /bin/sh -c 'ls /new 2>&1; head -n 1 /etc/passwd')" \
     $'ls: /new: No such file or directory\nroot:x:0:0:root:/root:/bin/sh' "a second run sees the image, not the first run's changes"
 # --network none: only the loopback interface.
-expect_eq "$("$HOIST" run --network none e2e/busybox:1 ls /sys/class/net)" lo "hoist run --network none"
+expect_eq "$("$HOIST" run --network none e2e/busybox:1 sh -c 'ls /sys/class/net')" lo "hoist run --network none"
