@@ -820,10 +820,15 @@ private:
     }
 
     static Result<void> chown_path(const fs::path& path, std::uint32_t uid, std::uint32_t gid) {
-        if (::lchown(path.c_str(), uid, gid) != 0) {
-            return std::unexpected(os_error("chown " + path.string(), errno));
+        if (::lchown(path.c_str(), uid, gid) == 0) {
+            return {};
         }
-        return {};
+        if (errno == EINVAL) {
+            return fail(Errc::unsupported, fmt::format("cannot give a mount to {}:{}: only id 0 is mapped (no "
+                                                       "subordinate ID range for this user in /etc/subuid and /etc/subgid)",
+                                                       uid, gid));
+        }
+        return std::unexpected(os_error("chown " + path.string(), errno));
     }
 
     Result<void> apply(const df::EnvInstruction& env) {

@@ -1,0 +1,1 @@
+printf s3cret-value > "$work/secret-token"

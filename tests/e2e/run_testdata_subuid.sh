@@ -1,0 +1,7 @@
+# Every case under testdata/run/ (RUN: whiteouts, links, special files and bits, owners, USER,
+# WORKDIR, SHELL, heredocs, mounts, --network none) built with hoist running as a user with a subordinate id range,
+# checked after umoci unpack and with hoist run (lib/run_cases.bash).
+source "$(dirname "$0")/lib/common.bash"
+source "$lib_dir/build.bash"
+run_mode=subuid
+source "$lib_dir/run_cases.bash"
