@@ -688,6 +688,11 @@ Result<void> Applier::make_node(archive_entry* entry, const Parts& parts, mode_t
     HOIST_TRY(clear(dir.get(), dir_path, leaf, false));
     dev_t device = type == S_IFIFO ? 0 : makedev(archive_entry_rdevmajor(entry), archive_entry_rdevminor(entry));
     if (writable(dir.get(), dir_path, [&] { return ::mknodat(dir.get(), leaf.c_str(), type | 0600, device); }) != 0) {
+        // A user namespace may not make devices even as its root: as without root, skipped.
+        if (type != S_IFIFO && errno == EPERM) {
+            m_options.warn(m_what + ": " + (type == S_IFCHR ? "character" : "block") + " device skipped (not permitted)");
+            return {};
+        }
         return std::unexpected(os_failure("create node", errno));
     }
     HOIST_TRY(set_owner(entry, -1, dir.get(), leaf));

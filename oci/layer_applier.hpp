@@ -43,7 +43,8 @@ namespace hoist::oci {
 struct ApplyOptions {
     // Without root: owners are not changed (a file whose owner is not 0:0 keeps it in the xattr
     // user.hoist.owner, "UID:GID", where the filesystem allows one) and device nodes are skipped
-    // with a warning. So are security.* and trusted.* xattrs the kernel refuses. Directories
+    // with a warning (as they are wherever the kernel refuses them: in a user namespace). So are
+    // security.* and trusted.* xattrs the kernel refuses. Directories
     // this user may not write to are opened up while the layer is applied and get their modes
     // back at the end.
     bool rootless = false;
