@@ -509,7 +509,9 @@ Result<void> Applier::mark_whiteout(const Parts& parts) {
     std::string dir_path = join(dirs);
     if (base == k_opaque_marker) {
         auto parent_dir = HOIST_TRY(parent(dirs, true));
-        if (::fsetxattr(parent_dir.get(), m_options.opaque_xattr.c_str(), "y", 1, 0) != 0) {
+        // The descriptor is O_PATH: the xattr goes through its /proc link.
+        auto link = "/proc/self/fd/" + std::to_string(parent_dir.get());
+        if (::setxattr(link.c_str(), m_options.opaque_xattr.c_str(), "y", 1, 0) != 0) {
             return std::unexpected(os_failure("mark " + in_quotes(dir_path) + " opaque", errno));
         }
         return {};

@@ -25,7 +25,8 @@ for flags in "--snapshotter overlay" "--snapshotter copy" "--isolation chroot"; 
 done
 diff -u tree.0 tree.1 || fail "the copy snapshotter's tree differs from overlay's"
 diff -u tree.0 tree.2 || fail "--isolation chroot's tree differs"
-grep -q '^opt/app/fresh .*4755' tree.0 || grep -q 'opt/app/fresh' tree.0 || fail "no /opt/app/fresh in: $(cat tree.0)"
+grep -q '^opt/app/fresh 0o100000 0o4755 0:0 ' tree.0 || fail "no setuid /opt/app/fresh in: $(cat tree.0)"
+grep -q '^opt/fifo 0o10000 ' tree.0 || fail "no fifo /opt/fifo in: $(cat tree.0)"
 if grep -q '^etc/group' tree.0; then fail "/etc/group was deleted but is in the image"; fi
 if grep -q 'opt/app/one' tree.0; then fail "/opt/app was replaced but its old files are in the image"; fi
 
@@ -35,3 +36,13 @@ if grep -q 'opt/app/one' tree.0; then fail "/opt/app was replaced but its old fi
 layer=$(jq -r '.layers[-1].digest' "layout/blobs/sha256/$(jq -r '.manifests[0].digest' layout/index.json | cut -d: -f2)" | cut -d: -f2)
 expect_eq "$(tar -tzf "layout/blobs/sha256/$layer" | sort | tr '\n' ' ')" \
     "opt/ opt/app/ opt/app/.wh..wh..opq opt/app/fresh opt/fifo " "the last RUN's layer"
+
+# In a store that did not build it, the image's layers are unpacked from their blobs: the
+# whiteouts and the opaque directory hide what lower layers have, under overlayfs and the copy.
+"$HOIST" -q copy local:e2e/snap:snapshotteroverlay oci:layout:x >/dev/null
+export HOIST_ROOT=$work/store-2
+"$HOIST" -q copy oci:layout:x local:e2e/snap:pulled >/dev/null
+for snapshotter in overlay copy; do
+    expect_eq "$("$HOIST" run --snapshotter "$snapshotter" e2e/snap:pulled sh -c 'ls /opt/app; ls /etc; cat /home/app/.profile')" \
+        $'fresh\nhosts\npasswd\nresolv.conf\nexport PS1="app$ "\nmore' "the pulled image under $snapshotter"
+done

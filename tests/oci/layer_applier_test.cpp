@@ -1,6 +1,7 @@
 #include "oci/layer_applier.hpp"
 
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -524,4 +525,42 @@ TEST_CASE("apply_layer refuses or contains hostile archives, and writes nothing 
             CHECK(describe("/etc/passwd") == passwd);
         }
     }
+}
+
+TEST_CASE("in overlay mode whiteouts become 0/0 devices and opaque markers an xattr", "[applier]") {
+    if (!running_as_root()) {
+        WARN("not root: whiteout devices and trusted.* xattrs are not checked");
+        return;
+    }
+    Scene scene;
+    scene.options.whiteouts = ApplyOptions::Whiteouts::overlay;
+    REQUIRE_OK(scene.apply({dir("d/"), whiteout("d/.wh.gone"), whiteout("d/.wh..wh..opq"), whiteout(".wh.kept"),
+                            file("kept"), whiteout("new/.wh..wh..opq"), whiteout(".wh..wh.plnk")}));
+    auto gone = stat_of(scene.root / "d/gone");
+    CHECK(S_ISCHR(gone.st_mode));
+    CHECK(gone.st_rdev == makedev(0, 0));
+    CHECK(xattr_of(scene.root / "d", "trusted.overlay.opaque") == "y");
+    // The layer's own file wins over its whiteout; an opaque directory the layer does not list
+    // is made; aufs metadata is skipped.
+    CHECK(S_ISREG(stat_of(scene.root / "kept").st_mode));
+    CHECK(xattr_of(scene.root / "new", "trusted.overlay.opaque") == "y");
+    CHECK_FALSE(exists_no_follow(scene.root / ".wh.plnk"));
+    CHECK_FALSE(exists_no_follow(scene.root / "plnk"));
+
+    scene.reset_root();
+    scene.options.opaque_xattr = "user.overlay.opaque";
+    REQUIRE_OK(scene.apply({dir("d/"), whiteout("d/.wh..wh..opq")}));
+    CHECK(xattr_of(scene.root / "d", "user.overlay.opaque") == "y");
+}
+
+TEST_CASE("without root, a file's owner is kept in user.hoist.owner", "[applier]") {
+    Scene scene;
+    scene.options.rootless = true;
+    auto owned = file("owned");
+    owned.uid = 1001;
+    owned.gid = 50;
+    auto mine = file("mine");
+    REQUIRE_OK(scene.apply({owned, mine}));
+    CHECK(xattr_of(scene.root / "owned", "user.hoist.owner") == "1001:50");
+    CHECK(xattr_of(scene.root / "mine", "user.hoist.owner") == "<No data available>");
 }
