@@ -1,3 +1,4 @@
 #!/bin/sh
 cat /etc/motd
 echo "GREETING=$GREETING, running in $(pwd)"
+cat /app/built.txt

@@ -1,7 +1,7 @@
 # DESIGN.md's workflow 5 end to end, offline, against a local registry with basic auth: build an
 # app image with a version, run its test suite inside it with `hoist run` (a failing suite makes
 # hoist run exit with the suite's status), tag it dev, push it, promote dev to prod by a registry
-# retag (hoist copy between the two tags: no blob goes up again, only the manifest), then pull
+# retag (hoist tag docker://...:dev prod: no blob goes up again, only the manifest), then pull
 # dev and prod into a fresh store: the same digest, and the pulled image runs.
 source "$(dirname "$0")/lib/common.bash"
 source "$lib_dir/registry.bash"
@@ -41,7 +41,7 @@ expect_eq "$("$HOIST" run app:1.4.2 20 22)" 42 "the entrypoint with arguments"
 "$HOIST" -q push "$registry/app:dev" >/dev/null
 built=$("$HOIST" inspect "local:$registry/app:dev" | jq -r .Digest)
 log_lines=$(wc -l <"$HOIST_TEST_REGISTRY_LOG")
-"$HOIST" -q copy "docker://$registry/app:dev" "docker://$registry/app:prod" >/dev/null
+"$HOIST" tag "docker://$registry/app:dev" prod >/dev/null
 hoist_requests "$log_lines" >promote.requests
 ! grep -E '^(POST|PATCH|PUT) .*/blobs/' promote.requests || fail "the promotion uploaded blobs: $(cat promote.requests)"
 grep -qE '^PUT /v2/app/manifests/prod 201$' promote.requests || fail "no manifest PUT for prod: $(cat promote.requests)"
