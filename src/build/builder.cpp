@@ -1,7 +1,6 @@
 #include "src/build/builder.hpp"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <fmt/core.h>
 #include <unistd.h>
 
@@ -117,16 +116,6 @@ std::string go_duration(std::chrono::nanoseconds duration) {
         }
     }
     return sign + text;
-}
-
-// A path made absolute against `workdir` and cleaned, as WORKDIR and COPY destinations are.
-std::string absolute_path(std::string_view path, std::string_view workdir) {
-    fs::path joined = path.starts_with('/') ? fs::path(path) : fs::path(workdir.empty() ? "/" : workdir) / path;
-    std::string clean = joined.lexically_normal().generic_string();
-    while (clean.size() > 1 && clean.ends_with('/')) {
-        clean.pop_back();
-    }
-    return clean;
 }
 
 // Layers of a Docker schema 2 base keep their bytes under the OCI media type of their format.
@@ -607,8 +596,8 @@ private:
         spec.user = config().user;
         spec.working_dir = config().working_dir.empty() ? "/" : config().working_dir;
         spec.network = run.network == "default" ? m_build.options.network : run.network == "host";
-        std::vector<FileLock> locks;
-        HOIST_TRY(add_run_mounts(run, *sandbox, scratch.path(), spec, locks));
+        std::vector<HeldLock> locks;
+        HOIST_TRY(add_run_mounts(run.mounts, mount_inputs(*sandbox), scratch.path(), spec, locks));
         if (command.script) {
             auto pipes = scratch.path() / "pipes";
             HOIST_TRY(make_directories(pipes));
@@ -689,146 +678,19 @@ private:
         return &root;
     }
 
-    // RUN --mount: each as the executor mounts it, with what it needs made in `scratch`.
-    Result<void> add_run_mounts(const df::RunInstruction& run, run::Sandbox& sandbox, const fs::path& scratch,
-                                run::RunSpec& spec, std::vector<FileLock>& locks) {
-        std::size_t count = 0;
-        for (const auto& mount : run.mounts) {
-            auto place = scratch / ("mount-" + std::to_string(count++));
-            std::string target = mount.target.empty() ? "" : absolute_path(mount.target, config().working_dir);
-            switch (mount.type) {
-                case df::MountType::tmpfs:
-                    spec.mounts.push_back({.kind = run::MountPoint::Kind::tmpfs,
-                                           .target = target,
-                                           .size = static_cast<std::uint64_t>(mount.size_limit)});
-                    break;
-                case df::MountType::cache: {
-                    auto dir = HOIST_TRY(cache_directory(mount, target, locks));
-                    spec.mounts.push_back({.source = dir, .target = target, .read_only = mount.read_only});
-                    break;
-                }
-                case df::MountType::secret: {
-                    std::string id = mount.id.empty() ? std::string(base_of(target)) : mount.id;
-                    auto secret = m_build.options.secrets.find(id);
-                    if (secret == m_build.options.secrets.end()) {
-                        if (mount.required) {
-                            return fail(Errc::not_found,
-                                        fmt::format("secret {} not found: give it with --secret id={},src=FILE", id, id));
-                        }
-                        break;
-                    }
-                    if (mount.env) {
-                        spec.env.push_back(*mount.env + "=" + secret->second);
-                    }
-                    if (target.empty() && mount.env) {
-                        break;
-                    }
-                    HOIST_TRY(write_file_atomic(place, secret->second, mount.mode.value_or(0400)));
-                    HOIST_TRY(chown_path(place, mount.uid.value_or(0), mount.gid.value_or(0)));
-                    spec.mounts.push_back(
-                        {.source = place, .target = target.empty() ? "/run/secrets/" + id : target, .read_only = true});
-                    break;
-                }
-                case df::MountType::bind:
-                    spec.mounts.push_back(HOIST_TRY(bind_mount(mount, target, sandbox, place)));
-                    break;
-                case df::MountType::ssh:
-                    return fail(Errc::unsupported, "RUN --mount=type=ssh is not supported");
-            }
-        }
-        return {};
-    }
-
-    // A cache mount's directory, kept under the store between builds, keyed by its id (by
-    // default its target); made with the mount's mode and owner the first time. A `locked`
-    // one is held by this step alone.
-    Result<fs::path> cache_directory(const df::MountSpec& mount, const std::string& target,
-                                     std::vector<FileLock>& locks) {
-        std::string id = mount.id.empty() ? target : mount.id;
-        auto dir = m_build.session.store_root() / "cache-mounts" / oci::Digest::of(id).hex().substr(0, 32);
-        if (mount.sharing == df::CacheSharing::locked) {
-            HOIST_TRY(make_directories(dir.parent_path()));
-            auto fd = HOIST_TRY(open_file(dir.string() + ".lock", O_RDWR | O_CREAT, 0600));
-            locks.push_back(HOIST_TRY(FileLock::acquire(fd.get(), FileLock::Mode::exclusive)));
-            m_lock_files.push_back(std::move(fd));
-        }
-        if (!fs::exists(dir)) {
-            HOIST_TRY(make_directories(dir.parent_path()));
-            auto fresh = HOIST_TRY(TempDir::create(dir.parent_path(), "new-"));
-            auto made = fresh.path() / "dir";
-            HOIST_TRY(make_directories(made));
-            ::chmod(made.c_str(), mount.mode.value_or(0755));
-            HOIST_TRY(chown_path(made, mount.uid.value_or(0), mount.gid.value_or(0)));
-            // Another build may have made it meanwhile: then its directory stays.
-            ::rename(made.c_str(), dir.c_str());
-        }
-        return dir;
-    }
-
-    // A bind mount from the context or from a stage or image (read-only unless `rw`, whose
-    // writes are thrown away: the mount is then of a copy).
-    Result<run::MountPoint> bind_mount(const df::MountSpec& mount, const std::string& target, run::Sandbox& sandbox,
-                                       const fs::path& place) {
-        std::string source = clean_path(mount.source);
-        run::MountPoint point{.target = target, .read_only = mount.read_only};
-        fs::path root;
-        if (mount.from.empty()) {
-            root = m_build.context->dir();
-        } else {
-            auto name = HOIST_TRY(expand_from_flag(m_build, mount.from));
-            auto image = HOIST_TRY(image_named(name));
-            if (sandbox.overlay()) {
-                auto lowers = HOIST_TRY(sandbox.lowers(*m_build.layout, image.layers, image.config.diff_ids));
-                if (lowers.size() > 1) {
-                    HOIST_TRY(make_directories(place));
-                    point.kind = run::MountPoint::Kind::overlay;
-                    point.source = place;
-                    point.lowers = std::move(lowers);
-                    point.subpath = source;
-                    point.read_only = true;
-                    return point;
-                }
-                root = lowers.empty() ? place : lowers.front();
-                HOIST_TRY(make_directories(root));
-            } else {
-                root = place;
-                HOIST_TRY(make_directories(root));
-                HOIST_TRY(sandbox.apply(*m_build.layout, image.layers, root));
-            }
-        }
-        // The source must stay inside its tree, whatever symlinks it passes through.
-        std::error_code error;
-        auto resolved = fs::weakly_canonical(root / source, error);
-        auto base = fs::weakly_canonical(root, error);
-        auto relative = resolved.lexically_relative(base);
-        if (error || relative.empty() || *relative.begin() == "..") {
-            return fail(Errc::unsafe, fmt::format("RUN --mount source {} leads out of its tree", mount.source));
-        }
-        if (!fs::exists(resolved)) {
-            return fail(Errc::not_found, fmt::format("RUN --mount source {}: not found", mount.source));
-        }
-        point.source = resolved;
-        if (!mount.read_only) {
-            auto copy = place.string() + "-rw";
-            fs::copy(resolved, copy, fs::copy_options::recursive | fs::copy_options::copy_symlinks, error);
-            if (error) {
-                return fail(Errc::io, fmt::format("copy {} for a writable mount: {}", mount.source, error.message()));
-            }
-            point.source = copy;
-        }
-        return point;
-    }
-
-    static Result<void> chown_path(const fs::path& path, std::uint32_t uid, std::uint32_t gid) {
-        if (::lchown(path.c_str(), uid, gid) == 0) {
-            return {};
-        }
-        if (errno == EINVAL) {
-            return fail(Errc::unsupported, fmt::format("cannot give a mount to {}:{}: only id 0 is mapped (no "
-                                                       "subordinate ID range for this user in /etc/subuid and /etc/subgid)",
-                                                       uid, gid));
-        }
-        return std::unexpected(os_error("chown " + path.string(), errno));
+    // What RUN's --mount flags are resolved against in this stage.
+    RunMountInputs mount_inputs(run::Sandbox& sandbox) {
+        return {.sandbox = sandbox,
+                .layout = *m_build.layout,
+                .store_root = m_build.session.store_root(),
+                .context_dir = m_build.context->dir(),
+                .secrets = m_build.options.secrets,
+                .working_dir = config().working_dir,
+                .image_of = [this](const std::string& from) -> Result<RunMountInputs::Layers> {
+                    auto name = HOIST_TRY(expand_from_flag(m_build, from));
+                    auto image = HOIST_TRY(image_named(name));
+                    return RunMountInputs::Layers{std::move(image.layers), std::move(image.config.diff_ids)};
+                }};
     }
 
     Result<void> apply(const df::EnvInstruction& env) {
@@ -1148,7 +1010,6 @@ private:
     std::unique_ptr<ImageTree> m_tree;
     std::size_t m_step = 0;  // the step being run, for its output
     std::optional<CopyRoot> m_copy_root;
-    std::vector<Fd> m_lock_files;
 };
 
 // Builds stage `index` once the stages it uses are built.

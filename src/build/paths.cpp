@@ -1,6 +1,7 @@
 #include "src/build/paths.hpp"
 
 #include <cstdint>
+#include <filesystem>
 
 namespace hoist::build {
 
@@ -260,6 +261,16 @@ Result<bool> glob_match(std::string_view pattern, std::string_view name) {
         return fail(Errc::invalid_argument, "syntax error in pattern");
     }
     return match_valid(pattern, name);
+}
+
+std::string absolute_path(std::string_view path, std::string_view workdir) {
+    std::filesystem::path joined =
+        path.starts_with('/') ? std::filesystem::path(path) : std::filesystem::path(workdir.empty() ? "/" : workdir) / path;
+    std::string clean = joined.lexically_normal().generic_string();
+    while (clean.size() > 1 && clean.ends_with('/')) {
+        clean.pop_back();
+    }
+    return clean;
 }
 
 }  // namespace hoist::build

@@ -16,6 +16,9 @@ namespace hoist::build {
 // `path` as Go's filepath.Clean("/" + path) gives it, without the leading '/': "./a//b/../c/" is
 // "a/c", "../../x" is "x" (".." stops at the root), "/" and "" are "".
 std::string clean_path(std::string_view path);
+// A path made absolute against `workdir` and cleaned, as WORKDIR, COPY destinations and RUN's
+// mount targets are: "/srv/app".
+std::string absolute_path(std::string_view path, std::string_view workdir);
 
 // A tree path as messages show it, absolute and quoted: "\"/a/b\"".
 std::string shown_path(std::string_view path);
