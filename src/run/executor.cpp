@@ -26,6 +26,7 @@
 
 #include "oci/file.hpp"
 #include "oci/process.hpp"
+#include "src/run/userns.hpp"
 
 namespace hoist::run {
 namespace {
@@ -563,21 +564,10 @@ Result<Credentials> resolve_user(const std::string& spec) {
 }
 
 Result<void> become(const Credentials& credentials) {
-    auto mapped = [](const char* file, std::uint32_t id) {
-        auto text = read_file(fs::path("/proc/self") / file);
-        std::istringstream lines(text ? *text : "");
-        std::uint64_t inside = 0;
-        std::uint64_t outside = 0;
-        std::uint64_t count = 0;
-        while (lines >> inside >> outside >> count) {
-            if (inside <= id && id < inside + count) {
-                return true;
-            }
-        }
-        return false;
-    };
-    for (auto [file, id, what] : {std::tuple{"uid_map", credentials.uid, "uid"}, std::tuple{"gid_map", credentials.gid, "gid"}}) {
-        if (!mapped(file, id)) {
+    auto mapping = HOIST_TRY(IdMapping::current());
+    for (auto [id, what, mapped] : {std::tuple{credentials.uid, "uid", mapping.maps_uid(credentials.uid)},
+                                    std::tuple{credentials.gid, "gid", mapping.maps_gid(credentials.gid)}}) {
+        if (!mapped) {
             return fail(Errc::unsupported,
                         fmt::format("cannot run as {} {}: only {} 0 is mapped (no subordinate ID range for this user in "
                                     "/etc/subuid and /etc/subgid)",
@@ -588,7 +578,7 @@ Result<void> become(const Credentials& credentials) {
     if (!setgroups_allowed || setgroups_allowed->starts_with("allow")) {
         std::vector<gid_t> groups;
         for (gid_t group : credentials.groups) {
-            if (mapped("gid_map", group)) {
+            if (mapping.maps_gid(group)) {
                 groups.push_back(group);
             }
         }

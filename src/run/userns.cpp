@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdlib>
@@ -158,16 +159,22 @@ std::string IdMapping::key() const {
     return "userns-" + oci::Digest::of(uid_map + "\n" + gid_map).short_hex();
 }
 
+namespace {
+
+bool maps(const std::string& map, std::uint32_t id) {
+    auto ranges = parse_map(map);
+    return std::any_of(ranges.begin(), ranges.end(),
+                       [&](const Range& range) { return range.inside <= id && id < range.inside + range.count; });
+}
+
+}  // namespace
+
 bool IdMapping::maps_uid(std::uint32_t uid) const {
-    if (kind == Kind::host) {
-        return true;
-    }
-    for (const auto& range : parse_map(uid_map)) {
-        if (range.inside <= uid && uid < range.inside + range.count) {
-            return true;
-        }
-    }
-    return false;
+    return kind == Kind::host || maps(uid_map, uid);
+}
+
+bool IdMapping::maps_gid(std::uint32_t gid) const {
+    return kind == Kind::host || maps(gid_map, gid);
 }
 
 bool IdMapping::owners_settable() const {

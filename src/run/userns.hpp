@@ -34,6 +34,7 @@ struct IdMapping {
     std::string key() const;
     // Whether `uid` exists inside (a file can be given to it, a process can become it).
     bool maps_uid(std::uint32_t uid) const;
+    bool maps_gid(std::uint32_t gid) const;
     // Whether this process can give files any owner a layer names (root, or a subordinate range).
     bool owners_settable() const;
 };
