@@ -118,7 +118,7 @@ Result<oci::Compression> compression_named(std::string_view name) {
 int run(int argc, char** argv) {
     // The executor's helper process (run/executor.hpp), not a command for people.
     if (argc == 2 && std::string_view(argv[1]) == "__exec") {
-        return run::helper_main();
+        run::helper_main();
     }
     CLI::App app{"hoist: build, store, copy and push OCI images without a daemon or root"};
     app.require_subcommand(1);

@@ -745,7 +745,7 @@ Result<bool> overlay_works(const fs::path& scratch, OverlayXattrs flavour) {
     return *status == 0;
 }
 
-int helper_main() {
+void helper_main() {
     std::string text;
     {
         Fd spec_fd(k_spec_fd);
@@ -774,14 +774,14 @@ int helper_main() {
         if (!probed) {
             report_and_exit(probed.error());
         }
-        return 0;
+        ::_exit(0);
     }
     auto status = run_in_namespaces(spec);
     if (!status) {
         report_and_exit(status.error());
     }
-    // The command's status as this process's: a signal is re-raised as an exit code, as shells do.
-    return exit_status(*status);
+    // The command's status as this process's: a signal becomes 128 + its number, as in shells.
+    ::_exit(exit_status(*status));
 }
 
 }  // namespace hoist::run

@@ -87,7 +87,8 @@ Result<int> execute(const RunSpec& spec, const OutputSink& output = {});
 Result<bool> overlay_works(const std::filesystem::path& scratch, OverlayXattrs flavour);
 
 // The helper's side of execute(): `hoist __exec` with the spec on descriptor 3 and a report
-// descriptor 4. Returns the process's exit status.
-int helper_main();
+// descriptor 4. Ends the process with _exit: once the command's PID namespace has lost its
+// init, this process can fork no more, and what runs at exit may want to (LeakSanitizer does).
+[[noreturn]] void helper_main();
 
 }  // namespace hoist::run
