@@ -16,7 +16,6 @@ testdata=${HOIST_SOURCE_DIR:-$lib_dir/../../..}/testdata/build
 
 make_busybox_base e2e/busybox:1
 
-failed=()
 # run_case NAME: builds and checks one case; returns non-zero on any mismatch, saying why.
 run_case() {
     local name=$1 source=$testdata/$1 image=e2e/case-$1:latest case_dir=$work/cases/$1 args=() server=""
@@ -47,34 +46,11 @@ run_case() {
 
     local status=0
     image_tree "$image" >"$work/$name.tree" || { echo "$name: no tree" >&2; return 1; }
-    if ! diff -u "$source/expected-tree.txt" "$work/$name.tree" >"$work/$name.tree.diff"; then
-        echo "$name: file tree differs (--- expected, +++ built):" >&2
-        sed 's/^/    /' "$work/$name.tree.diff" >&2
-        status=1
-    fi
+    same_file "$name" "file tree" "$source/expected-tree.txt" "$work/$name.tree" || status=1
     "$HOIST" inspect --config "local:$image" | config_projection >"$work/$name.config"
     sed "s|@SERVER@|$server|g" "$source/expected-config.json" | jq -S . >"$work/$name.expected-config"
-    if ! diff -u "$work/$name.expected-config" "$work/$name.config" >"$work/$name.config.diff"; then
-        echo "$name: config differs (--- expected, +++ built):" >&2
-        sed 's/^/    /' "$work/$name.config.diff" >&2
-        status=1
-    fi
+    same_file "$name" config "$work/$name.expected-config" "$work/$name.config" || status=1
     return "$status"
 }
 
-cases=()
-for dir in "$testdata"/*/; do
-    cases+=("$(basename "$dir")")
-done
-if [[ -n ${HOIST_BUILD_CASES:-} ]]; then
-    IFS=, read -ra cases <<<"$HOIST_BUILD_CASES"
-fi
-((${#cases[@]} >= 16)) || [[ -n ${HOIST_BUILD_CASES:-} ]] || fail "only ${#cases[@]} cases under $testdata"
-for name in "${cases[@]}"; do
-    if run_case "$name"; then
-        echo "ok: $name"
-    else
-        failed+=("$name")
-    fi
-done
-((${#failed[@]} == 0)) || fail "${#failed[@]} of ${#cases[@]} cases: ${failed[*]}"
+run_all_cases "$testdata" "${HOIST_BUILD_CASES:-}" 16

@@ -49,3 +49,35 @@ config_projection() {
         history: [.history[]? | {created_by, empty_layer: (.empty_layer // false)}]
     } | with_entries(select(.value != null))'
 }
+
+# same_file NAME WHAT EXPECTED ACTUAL: true when the two files are equal; else shows the
+# difference as "NAME: WHAT differs (--- expected, +++ built):" and the diff.
+same_file() {
+    local diff
+    diff=$(diff -u "$3" "$4") && return 0
+    echo "$1: $2 differs (--- expected, +++ built):" >&2
+    sed 's/^/    /' <<<"$diff" >&2
+    return 1
+}
+
+# run_all_cases DIR SUBSET MINIMUM [LABEL]: the caller's run_case NAME for every case under DIR
+# (or the comma-separated names in SUBSET), "ok[ (LABEL)]: NAME" for each that passes; fails
+# naming those that did not, or when DIR holds fewer than MINIMUM cases.
+run_all_cases() {
+    local dir=$1 subset=$2 minimum=$3 label=${4:-} cases=() failed=() name
+    for name in "$dir"/*/; do
+        cases+=("$(basename "$name")")
+    done
+    if [[ -n $subset ]]; then
+        IFS=, read -ra cases <<<"$subset"
+    fi
+    ((${#cases[@]} >= minimum)) || [[ -n $subset ]] || fail "only ${#cases[@]} cases under $dir"
+    for name in "${cases[@]}"; do
+        if run_case "$name"; then
+            echo "ok${label:+ ($label)}: $name"
+        else
+            failed+=("$name")
+        fi
+    done
+    ((${#failed[@]} == 0)) || fail "${label:+$label: }${#failed[@]} of ${#cases[@]} cases: ${failed[*]}"
+}

@@ -53,7 +53,6 @@ chown -R "$owner" "$work/home"
 mkdir -p "$HOIST_ROOT" "$work/cases" && chown "$owner" "$HOIST_ROOT" "$work/cases"
 as_mode "$HOIST" copy -q "oci:$work/base:busybox" local:e2e/busybox:1 >/dev/null
 
-failed=()
 # run_case NAME: builds and checks one case; returns non-zero on any mismatch, saying why.
 run_case() {
     local name=$1 source=$testdata/$1 image=e2e/run-$1:latest case_dir=$work/cases/$1 args=()
@@ -102,18 +101,10 @@ run_case() {
     umoci unpack --rootless --image "$dir/layout:x" "$dir/bundle" >/dev/null
     python3 "$lib_dir/tree.py" "$dir/bundle/rootfs" --rootless --skip bin/busybox >"$work/$name.tree"
     rm -rf "$dir"
-    if ! diff -u "$source/expected-tree.txt" "$work/$name.tree" >"$work/$name.tree.diff"; then
-        echo "$name: file tree differs (--- expected, +++ built):" >&2
-        sed 's/^/    /' "$work/$name.tree.diff" >&2
-        status=1
-    fi
+    same_file "$name" "file tree" "$source/expected-tree.txt" "$work/$name.tree" || status=1
     as_mode "$HOIST" inspect --config "local:$image" | config_projection >"$work/$name.config"
     jq -S . "$source/expected-config.json" >"$work/$name.expected-config"
-    if ! diff -u "$work/$name.expected-config" "$work/$name.config" >"$work/$name.config.diff"; then
-        echo "$name: config differs (--- expected, +++ built):" >&2
-        sed 's/^/    /' "$work/$name.config.diff" >&2
-        status=1
-    fi
+    same_file "$name" config "$work/$name.expected-config" "$work/$name.config" || status=1
     if [[ -f $source/run-check ]]; then
         local output
         output=$(as_mode "$HOIST" run --rm "$image" /bin/sh -c "$(<"$source/run-check")" 2>&1) || true
@@ -128,19 +119,4 @@ run_case() {
     return "$status"
 }
 
-cases=()
-for dir in "$testdata"/*/; do
-    cases+=("$(basename "$dir")")
-done
-if [[ -n ${HOIST_RUN_CASES:-} ]]; then
-    IFS=, read -ra cases <<<"$HOIST_RUN_CASES"
-fi
-((${#cases[@]} >= 15)) || [[ -n ${HOIST_RUN_CASES:-} ]] || fail "only ${#cases[@]} cases under $testdata"
-for name in "${cases[@]}"; do
-    if run_case "$name"; then
-        echo "ok ($run_mode): $name"
-    else
-        failed+=("$name")
-    fi
-done
-((${#failed[@]} == 0)) || fail "$run_mode: ${#failed[@]} of ${#cases[@]} cases: ${failed[*]}"
+run_all_cases "$testdata" "${HOIST_RUN_CASES:-}" 15 "$run_mode"
