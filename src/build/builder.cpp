@@ -421,6 +421,9 @@ Result<Image> resolve_image(Build& build, const std::string& text, const oci::Pl
     if (!stored && stored.error().code() != Errc::not_found) {
         return std::unexpected(stored.error());
     }
+    if (!stored && build.options.offline) {
+        return fail(Errc::not_found, "--offline: " + reference.to_string() + " is not in the store");
+    }
     if (!stored) {
         std::vector<Location> places;
         if (auto mirror = build.options.mirrors.find(reference.domain()); mirror != build.options.mirrors.end()) {
@@ -896,7 +899,8 @@ private:
         auto* tree = HOIST_TRY(stage_tree());
         auto plan = [&]() -> Result<CopyPlan> {
             std::lock_guard lock(m_build.context_mutex);
-            return plan_copy(step, *m_build.context, *tree, &m_build.session.transport());
+            return plan_copy(step, *m_build.context, *tree,
+                             m_build.options.offline ? nullptr : &m_build.session.transport());
         }();
         auto planned = HOIST_TRY(std::move(plan));
         HOIST_TRY(add_layer(std::move(planned.entries), std::move(created_by)));

@@ -61,6 +61,7 @@ struct BuildOptions {
     std::map<std::string, std::string> mirrors;        // --registry-mirror docker.io=HOST
     oci::CompressionOptions compression;               // --compression
     std::optional<std::int64_t> source_date_epoch;     // SOURCE_DATE_EPOCH: created times, mtime clamp
+    bool offline = false;                              // --offline: a base not in the store is an error
     run::SandboxOptions sandbox;                       // --isolation, --snapshotter: how RUN runs
     bool network = true;                               // --network host|none: RUN's default
     std::map<std::string, std::string> secrets;        // --secret: contents by id, for RUN --mount=type=secret

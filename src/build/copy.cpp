@@ -536,7 +536,7 @@ Result<bool> Planner::add_archive(const Item& item, const std::string& directory
 
 Result<void> Planner::fetch(const std::string& url, const std::string& target) {
     if (m_transport == nullptr) {
-        return fail(Errc::invalid_argument, "ADD " + registry::redact_url(url) + ": no HTTP transport");
+        return fail(Errc::invalid_argument, "ADD " + registry::redact_url(url) + ": needs the network (--offline)");
     }
     oci::LayerEntry entry{.type = Type::regular, .mode = 0600, .mtime = m_step.created_mtime};
     entry.source = m_scratch.scratch_path();

@@ -87,6 +87,9 @@ void add_build_command(CLI::App& app, Context& context) {
         std::vector<std::string> mirrors;
         std::string compression = "gzip";
         std::string iidfile;
+        std::optional<std::int64_t> source_date_epoch;
+        bool reproducible = false;
+        bool offline = false;
         std::string network = "host";
         std::vector<std::string> secrets;
         SandboxFlags sandbox;
@@ -107,6 +110,12 @@ void add_build_command(CLI::App& app, Context& context) {
     command->add_option("--registry-mirror", options->mirrors, "DOMAIN=HOST: pull DOMAIN's images through HOST");
     command->add_option("--compression", options->compression, "gzip (default), zstd or none");
     command->add_option("--iidfile", options->iidfile, "Write the image ID to this file");
+    command->add_option("--source-date-epoch", options->source_date_epoch,
+                        "Seconds since the epoch: the image's and history's times, and the latest mtime in new "
+                        "layers (default: $SOURCE_DATE_EPOCH)");
+    command->add_flag("--reproducible", options->reproducible,
+                      "Without a SOURCE_DATE_EPOCH, use 0: the same inputs give the same image digest");
+    command->add_flag("--offline", options->offline, "Use no network for images: a base not in the store is an error");
     command->add_option("--network", options->network, "RUN's network: host (default) or none");
     command->add_option("--secret", options->secrets,
                         "id=ID,src=PATH or id=ID,env=VAR: a secret for RUN --mount=type=secret; repeatable");
@@ -135,7 +144,14 @@ void add_build_command(CLI::App& app, Context& context) {
                 build.outputs.push_back({.kind = build::Output::Kind::registry});
             }
             build.compression.compression = HOIST_TRY(compression_named(options->compression));
-            build.source_date_epoch = HOIST_TRY(source_date_epoch());
+            build.source_date_epoch = options->source_date_epoch;
+            if (!build.source_date_epoch) {
+                build.source_date_epoch = HOIST_TRY(source_date_epoch());
+            }
+            if (!build.source_date_epoch && options->reproducible) {
+                build.source_date_epoch = 0;
+            }
+            build.offline = options->offline;
             build.network = HOIST_TRY(network_named(options->network));
             for (const auto& secret : options->secrets) {
                 build.secrets.insert(HOIST_TRY(read_secret(secret)));
