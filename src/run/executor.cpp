@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/openat2.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -11,7 +10,6 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -200,12 +198,6 @@ Result<int> run_helper(const Json& spec, const OutputSink& output, bool interact
 }
 
 // ---- the helper's side ----------------------------------------------------------------------
-
-// A failure in the helper, reported to the parent.
-struct Failure {
-    Errc code;
-    std::string message;
-};
 
 [[noreturn]] void report_and_exit(const Error& error) {
     std::string text = (error.code() == Errc::unsupported ? "unsupported " : "error ") + error.what();
