@@ -1,6 +1,7 @@
 #include "src/build/builder.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <fmt/core.h>
 #include <unistd.h>
 
@@ -669,6 +670,8 @@ private:
     Result<CopyRoot*> copy_root(run::Sandbox& sandbox) {
         if (!m_copy_root) {
             m_copy_root.emplace(run::ScratchDir(HOIST_TRY(sandbox.snapshots().scratch())));
+            // The scratch directory is private (0700); as "/" it must be what an image's root is.
+            ::chmod(m_copy_root->dir.path().c_str(), 0755);
         }
         auto& root = *m_copy_root;
         if (!root.state || root.layers < m_image.layers.size()) {

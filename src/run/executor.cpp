@@ -415,7 +415,7 @@ Result<void> mount_dev(int root) {
 Result<void> mount_sys(int root, const RunSpec& spec) {
     Fd sys = HOIST_TRY(open_in_root(root, "sys", O_PATH, true));
     std::string target = fd_path(sys);
-    if (!spec.network && spec.isolation == Isolation::namespaces &&
+    if (!spec.network &&
         ::mount("sysfs", target.c_str(), "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) == 0) {
         return {};
     }
@@ -650,9 +650,10 @@ Result<void> start_command(const RunSpec& spec, int root) {
 // Everything the helper does before the command starts and after it ends; the command's wait
 // status.
 Result<int> run_in_namespaces(const RunSpec& spec) {
-    int flags = CLONE_NEWNS;
+    // --network none holds under chroot isolation too: no network is no network.
+    int flags = CLONE_NEWNS | (spec.network ? 0 : CLONE_NEWNET);
     if (spec.isolation == Isolation::namespaces) {
-        flags |= CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | (spec.network ? 0 : CLONE_NEWNET);
+        flags |= CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
     }
     HOIST_TRY(os_call(::unshare(flags), "unshare namespaces"));
     HOIST_TRY(os_call(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), "make mounts private"));

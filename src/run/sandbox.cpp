@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <fmt/core.h>
 
 #include "oci/file.hpp"
@@ -47,11 +49,15 @@ Result<std::vector<fs::path>> Sandbox::lowers(oci::ImageSource& source, const st
         return fail(Errc::invalid_argument,
                     fmt::format("the image has {} layers but {} diff IDs", layers.size(), diff_ids.size()));
     }
+    // overlayfs refuses a directory twice among its lowers; a layer repeated higher up redoes
+    // all the lower copy did, so only the top-most copy is kept.
     std::vector<fs::path> dirs;
     for (std::size_t i = layers.size(); i-- > 0;) {
         const auto& layer = layers[i];
         auto dir = HOIST_TRY(m_snapshots.ensure(diff_ids[i], layer, [&] { return source.open_blob(layer); }));
-        dirs.push_back(std::move(dir));
+        if (std::find(dirs.begin(), dirs.end(), dir) == dirs.end()) {
+            dirs.push_back(std::move(dir));
+        }
     }
     return dirs;
 }

@@ -12,8 +12,11 @@
 # `run-expected`; `expect-nosubuid`, text the build's stderr must contain in the nosubuid mode,
 # where the build must fail (a case that needs ids other than 0 at run time). The image is
 # copied out by the user hoist ran as, unpacked with `umoci unpack --rootless` and compared with
-# expected-tree.txt, its config with expected-config.json. HOIST_RUN_CASES=NAME,... runs a subset.
+# expected-tree.txt, its config with expected-config.json. HOIST_RUN_CASES=NAME,... runs a subset;
+# HOIST_RUN_BUILD_FLAGS (shell words, e.g. "--snapshotter copy" or "--isolation chroot") are given
+# to every build, as "${build_flags[@]}" to a case's build.sh.
 testdata=${HOIST_SOURCE_DIR:-$lib_dir/../../..}/testdata/run
+read -ra build_flags <<<"${HOIST_RUN_BUILD_FLAGS:-}"
 case_files=(expected-tree.txt expected-config.json args setup.sh build.sh run-check run-expected expect-nosubuid)
 
 [[ $(id -u) == 0 ]] || { echo "skip: the run modes need root to switch users"; exit 77; }
@@ -29,7 +32,7 @@ case $run_mode in
         ;;
     nosubuid)
         ! grep -q -E '^(nobody|65534):' /etc/subuid || fail "nobody has a range in /etc/subuid"
-        as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=$work/home)
+        as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups env "HOME=$work/home")
         ;;
     *) fail "unknown run_mode $run_mode" ;;
 esac
@@ -72,7 +75,7 @@ run_case() {
         if [[ -f $source/build.sh ]]; then
             source "$source/build.sh" || exit
         else
-            as_mode "$HOIST" --progress plain build -t "$image" "${args[@]}" . || exit
+            as_mode "$HOIST" --progress plain build -t "$image" "${build_flags[@]}" "${args[@]}" . || exit
         fi
     ) >"$work/$name.build.log" 2>&1
     local built=$?
@@ -107,6 +110,7 @@ run_case() {
     same_file "$name" config "$work/$name.expected-config" "$work/$name.config" || status=1
     if [[ -f $source/run-check ]]; then
         local output
+        [[ -f $source/run-expected ]] || { echo "$name: run-check without run-expected" >&2; return 1; }
         output=$(as_mode "$HOIST" run --rm "$image" /bin/sh -c "$(<"$source/run-check")" 2>&1) || true
         if [[ $output != "$(<"$source/run-expected")" ]]; then
             echo "$name: hoist run of run-check printed:" >&2
@@ -119,4 +123,4 @@ run_case() {
     return "$status"
 }
 
-run_all_cases "$testdata" "${HOIST_RUN_CASES:-}" 15 "$run_mode"
+run_all_cases "$testdata" "${HOIST_RUN_CASES:-}" 15 "$run_mode${HOIST_RUN_BUILD_FLAGS:+ $HOIST_RUN_BUILD_FLAGS}"
