@@ -5,10 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
-#include <map>
-#include <optional>
 #include <set>
-#include <utility>
 
 #include <fmt/core.h>
 
@@ -21,97 +18,25 @@ namespace {
 
 constexpr std::string_view k_owner_xattr = "user.hoist.owner";
 
-// "UID:GID" as the applier writes it; nothing for anything else.
-std::optional<std::pair<std::uint32_t, std::uint32_t>> parse_owner(std::string_view text) {
-    auto number = [](std::string_view digits) -> std::optional<std::uint32_t> {
-        std::uint32_t value = 0;
-        auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-        if (digits.empty() || error != std::errc() || end != digits.data() + digits.size()) {
-            return std::nullopt;
-        }
-        return value;
-    };
-    auto colon = text.find(':');
-    if (colon == std::string_view::npos) {
-        return std::nullopt;
-    }
-    auto uid = number(text.substr(0, colon));
-    auto gid = number(text.substr(colon + 1));
-    if (!uid || !gid) {
-        return std::nullopt;
-    }
-    return std::pair{*uid, *gid};
-}
-
 // What hoist and overlayfs keep in xattrs is not the image's: the owner a rootless unpack
 // could not set ("UID:GID", for a file that shows as 0:0) is put back, overlayfs's own go.
 void restore_owner(LayerEntry& entry) {
     if (auto owner = entry.xattrs.find(std::string(k_owner_xattr)); owner != entry.xattrs.end()) {
-        if (entry.uid == 0 && entry.gid == 0) {
-            if (auto ids = parse_owner(owner->second)) {
-                entry.uid = ids->first;
-                entry.gid = ids->second;
-            }
+        const auto& text = owner->second;
+        std::uint32_t uid = 0;
+        std::uint32_t gid = 0;
+        auto colon = text.find(':');
+        if (entry.uid == 0 && entry.gid == 0 && colon != std::string::npos) {
+            std::from_chars(text.data(), text.data() + colon, uid);
+            std::from_chars(text.data() + colon + 1, text.data() + text.size(), gid);
+            entry.uid = uid;
+            entry.gid = gid;
         }
         entry.xattrs.erase(owner);
     }
     std::erase_if(entry.xattrs, [](const auto& item) {
         return item.first.starts_with("trusted.overlay.") || item.first.starts_with("user.overlay.");
     });
-}
-
-// scan_paths names a hardlinked file's first name in std::filesystem::path order ("a/b" before
-// "a-b"), write_layer writes entries in byte order ("a-b" first): the file goes under the name
-// that comes first in bytes, so that no hardlink in the tar points at a later entry.
-void link_to_first_in_bytes(std::vector<LayerEntry>& entries) {
-    std::map<std::string, std::size_t> files;                  // path -> index, regular files
-    std::map<std::string, std::vector<std::size_t>> links_to;  // a file's path -> its hardlinks
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-        if (entries[i].type == LayerEntry::Type::hardlink) {
-            links_to[entries[i].link_target].push_back(i);
-        } else if (entries[i].type == LayerEntry::Type::regular) {
-            files.emplace(entries[i].path, i);
-        }
-    }
-    for (const auto& [target, links] : links_to) {
-        auto file = files.find(target);
-        if (file == files.end()) {
-            continue;
-        }
-        std::size_t first = file->second;
-        for (std::size_t link : links) {
-            if (entries[link].path < entries[first].path) {
-                first = link;
-            }
-        }
-        if (first == file->second) {
-            continue;
-        }
-        // The same inode under either name: swapping the names moves the content forward.
-        std::swap(entries[file->second].path, entries[first].path);
-        for (std::size_t link : links) {
-            entries[link].link_target = entries[file->second].path;
-        }
-    }
-}
-
-// An xattr overlayfs leaves when a feature is on that makes the upper directory alone not the
-// whole story: a renamed directory's content stays in the lower layers (redirect_dir), a
-// chown'd file's data too (metacopy).
-Result<void> refuse_partial_copy_up(const LayerEntry& entry) {
-    for (std::string_view prefix : {"trusted.overlay.", "user.overlay."}) {
-        std::string redirect = std::string(prefix) + "redirect";
-        std::string metacopy = std::string(prefix) + "metacopy";
-        if (entry.xattrs.contains(redirect)) {
-            return fail(Errc::unsupported, "upper directory: \"" + entry.path + "\" has the xattr " + redirect +
-                                               " (mount overlayfs with redirect_dir=off)");
-        }
-        if (entry.xattrs.contains(metacopy)) {
-            return fail(Errc::unsupported, "upper directory: \"" + entry.path + "\" has the xattr " + metacopy +
-                                               " (mount overlayfs with metacopy=off)");
-        }
-    }
-    return {};
 }
 
 bool is_under(const std::string& path, const std::string& dir) {
@@ -135,7 +60,6 @@ Result<std::vector<LayerEntry>> upper_entries(const fs::path& upper, OverlayXatt
             entries.push_back(LayerEntry::whiteout(entry.path));
             continue;
         }
-        HOIST_TRY(refuse_partial_copy_up(entry));
         bool is_opaque = entry.type == LayerEntry::Type::directory && entry.xattrs.contains(opaque) &&
                          entry.xattrs.at(opaque) == "y";
         restore_owner(entry);
@@ -145,7 +69,6 @@ Result<std::vector<LayerEntry>> upper_entries(const fs::path& upper, OverlayXatt
             entries.push_back(LayerEntry::opaque(path));
         }
     }
-    link_to_first_in_bytes(entries);
     return entries;
 }
 
@@ -162,10 +85,8 @@ Result<TreeState> TreeState::scan(const fs::path& root) {
         if (::lstat(it->path().c_str(), &info) != 0) {
             return std::unexpected(os_error("stat " + it->path().string(), errno));
         }
-        auto path = it->path().lexically_relative(root).generic_string();
         if (info.st_dev != top.st_dev) {
             it.disable_recursion_pending();
-            state.m_mounts.insert(std::move(path));
             continue;
         }
         Node node{.inode = info.st_ino,
@@ -176,7 +97,7 @@ Result<TreeState> TreeState::scan(const fs::path& root) {
                   .uid = info.st_uid,
                   .gid = info.st_gid};
         node.xattrs = HOIST_TRY(oci::read_xattrs(it->path()));
-        state.m_nodes.emplace(std::move(path), std::move(node));
+        state.m_nodes.emplace(it->path().lexically_relative(root).generic_string(), std::move(node));
     }
     if (error) {
         return fail(Errc::io, fmt::format("read {}: {}", root.string(), error.message()));
@@ -186,13 +107,9 @@ Result<TreeState> TreeState::scan(const fs::path& root) {
 
 Result<std::vector<LayerEntry>> TreeState::changes(const fs::path& root, const std::vector<std::string>& ignore) const {
     auto now = HOIST_TRY(scan(root));
-    auto below = [](const std::string& path, const auto& dirs) {
-        return std::any_of(dirs.begin(), dirs.end(),
-                           [&](const std::string& dir) { return path == dir || is_under(path, dir); });
-    };
-    // A mount point, then or now, covers what the tree has there.
     auto ignored = [&](const std::string& path) {
-        return below(path, ignore) || below(path, m_mounts) || below(path, now.m_mounts);
+        return std::any_of(ignore.begin(), ignore.end(),
+                           [&](const std::string& dir) { return path == dir || is_under(path, dir); });
     };
     // A directory's ctime moves with every name made or removed in it (the executor's mount
     // points too, whose directory's times it puts back): directories compare without it.
@@ -221,7 +138,6 @@ Result<std::vector<LayerEntry>> TreeState::changes(const fs::path& root, const s
     for (auto& entry : entries) {
         restore_owner(entry);
     }
-    link_to_first_in_bytes(entries);
     // What is gone: one whiteout for the top-most missing path, where its parent is still the
     // directory it was in (under a path that became a file, the file replaces it all).
     for (const auto& [path, node] : m_nodes) {
