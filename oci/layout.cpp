@@ -199,7 +199,7 @@ Result<std::vector<Descriptor>> children_of(const Descriptor& node, std::string_
     return children;
 }
 
-Result<GcResult> OciLayout::gc() {
+Result<GcResult> OciLayout::gc(const std::vector<Descriptor>& roots) {
     // The index lock first: it makes this the only gc, so that the moment below in which a
     // failed lock conversion has dropped our shared lock cannot be used by another gc.
     auto locked = HOIST_TRY(FileLock::acquire(m_dir_fd.get(), FileLock::Mode::exclusive));
@@ -214,6 +214,7 @@ Result<GcResult> OciLayout::gc() {
 
     std::set<Digest> reachable;
     std::vector<Descriptor> pending = HOIST_TRY(read_index()).manifests;
+    pending.insert(pending.end(), roots.begin(), roots.end());
     while (!pending.empty()) {
         Descriptor node = std::move(pending.back());
         pending.pop_back();

@@ -80,9 +80,9 @@ public:
     // Removes the entries named `name`; Errc::not_found when there is none.
     Result<void> untag(const std::string& name);
 
-    // Removes the blobs that no index.json entry reaches (through indexes, manifests, configs
-    // and layers) and leftovers of interrupted writes.
-    Result<GcResult> gc();
+    // Removes the blobs that neither an index.json entry nor one of `roots` reaches (through
+    // indexes, manifests, configs and layers) and leftovers of interrupted writes.
+    Result<GcResult> gc(const std::vector<Descriptor>& roots = {});
 
     // ImageSource
     Result<Descriptor> resolve(const std::optional<std::string>& name) override;

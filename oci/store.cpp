@@ -1,10 +1,13 @@
 #include "oci/store.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <set>
+#include <tuple>
 
 #include "oci/image_config.hpp"
 #include "oci/manifest.hpp"
@@ -23,6 +26,22 @@ std::optional<fs::path> environment_path(const char* name) {
 bool is_hex(std::string_view text) {
     return !text.empty() &&
            std::ranges::all_of(text, [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+// A build cache entry's file: the descriptor of its manifest, nullopt when there is no file or
+// the manifest is gone from `layout`.
+Result<std::optional<Descriptor>> read_cache_file(const fs::path& path, const OciLayout& layout) {
+    auto what = "build cache entry " + path.filename().string();
+    auto text = read_file(path);
+    if (std::error_code ec; !text && !fs::exists(path, ec)) {
+        return std::nullopt;
+    }
+    auto object = HOIST_TRY(in_context(json::parse_object(HOIST_TRY(std::move(text)), path.string()), what));
+    auto manifest = HOIST_TRY(in_context(Descriptor::from_json(object, "descriptor"), what));
+    if (!layout.contains(manifest.digest)) {
+        return std::nullopt;
+    }
+    return manifest;
 }
 
 }  // namespace
@@ -126,7 +145,7 @@ Result<Store::Removal> Store::remove(std::string_view name) {
     auto reference = Reference::parse(name);
     if (reference && image.name == *reference) {
         HOIST_TRY(m_layout->untag(reference->to_string()));
-        auto collected = HOIST_TRY(m_layout->gc());
+        auto collected = HOIST_TRY(gc());
         return Removal{.names = {*reference}, .gc = collected};
     }
     // By image ID: every entry of that image goes, unless that would drop several names at once.
@@ -148,8 +167,85 @@ Result<Store::Removal> Store::remove(std::string_view name) {
         std::erase_if(index.manifests, [&](const Descriptor& entry) { return targets.contains(entry.digest); });
         return {};
     }));
-    auto collected = HOIST_TRY(m_layout->gc());
+    auto collected = HOIST_TRY(gc());
     return Removal{.names = std::move(names), .gc = collected};
+}
+
+Result<GcResult> Store::gc() {
+    std::vector<Descriptor> roots;
+    for (auto& [path, manifest] : HOIST_TRY(cache_entries())) {
+        roots.push_back(std::move(manifest));
+    }
+    return m_layout->gc(roots);
+}
+
+Result<std::optional<Descriptor>> Store::cache_entry(const Digest& key) {
+    auto path = cache_dir() / key.hex();
+    auto manifest = HOIST_TRY(read_cache_file(path, *m_layout));
+    if (manifest) {
+        ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0);  // used now: pruned last
+    }
+    return manifest;
+}
+
+Result<void> Store::put_cache_entry(const Digest& key, const Descriptor& manifest) {
+    HOIST_TRY(make_directories(cache_dir()));
+    return write_file_atomic(cache_dir() / key.hex(), manifest.to_json().dump() + "\n");
+}
+
+Result<std::vector<std::pair<fs::path, Descriptor>>> Store::cache_entries() {
+    std::vector<std::tuple<fs::file_time_type, fs::path, Descriptor>> found;
+    std::error_code ec;
+    for (const auto& file : fs::directory_iterator(cache_dir(), ec)) {
+        auto key = Digest::parse("sha256:" + file.path().filename().string());
+        auto used = file.last_write_time(ec);
+        if (!key || ec) {
+            continue;  // a temporary file of a write under way
+        }
+        if (auto manifest = HOIST_TRY(read_cache_file(file.path(), *m_layout))) {
+            found.emplace_back(used, file.path(), std::move(*manifest));
+        }
+    }
+    std::ranges::sort(found, [](const auto& a, const auto& b) { return std::get<0>(a) < std::get<0>(b); });
+    std::vector<std::pair<fs::path, Descriptor>> entries;
+    for (auto& [used, path, manifest] : found) {
+        entries.emplace_back(std::move(path), std::move(manifest));
+    }
+    return entries;
+}
+
+Result<Store::Pruned> Store::prune_cache(std::uint64_t keep_bytes) {
+    auto entries = HOIST_TRY(cache_entries());
+    Pruned pruned;
+    std::set<Digest> counted;
+    bool full = false;
+    for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+        auto& [path, manifest] = *it;
+        std::uint64_t size = 0;
+        std::vector<Descriptor> blobs{manifest};
+        if (auto bytes = m_layout->read_blob(manifest)) {
+            auto parsed = HOIST_TRY(in_context(Manifest::parse(*bytes), manifest.digest.to_string()));
+            blobs.push_back(parsed.config);
+            blobs.insert(blobs.end(), parsed.layers.begin(), parsed.layers.end());
+        }
+        for (const auto& blob : blobs) {
+            if (!counted.contains(blob.digest)) {
+                size += static_cast<std::uint64_t>(blob.size);
+            }
+        }
+        full = full || pruned.bytes_kept + size > keep_bytes;
+        if (full) {
+            std::error_code ec;
+            pruned.entries_removed += fs::remove(path, ec) ? 1 : 0;
+            continue;
+        }
+        pruned.bytes_kept += size;
+        for (const auto& blob : blobs) {
+            counted.insert(blob.digest);
+        }
+    }
+    pruned.gc = HOIST_TRY(gc());
+    return pruned;
 }
 
 }  // namespace hoist::oci

@@ -49,9 +49,28 @@ public:
     // collects the blobs nothing else uses.
     Result<Removal> remove(std::string_view name);
 
+    // The build cache: manifests in the layout beside index.json, each named by the key of the
+    // build step it records by a file build-cache/<hex> that holds its descriptor. gc keeps the
+    // blobs they reach; several processes may use the cache at once.
+    // The entry for `key` (marked as just used), nullopt when there is none or its blobs are gone.
+    Result<std::optional<Descriptor>> cache_entry(const Digest& key);
+    Result<void> put_cache_entry(const Digest& key, const Descriptor& manifest);
+    struct Pruned {
+        std::size_t entries_removed = 0;
+        std::uint64_t bytes_kept = 0;  // what the entries left reach (blobs shared with images too)
+        GcResult gc;
+    };
+    // Keeps the most recently used cache entries while the blobs they reach fit in `keep_bytes`,
+    // removes the others, then collects the blobs nothing uses any more.
+    Result<Pruned> prune_cache(std::uint64_t keep_bytes);
+
 private:
     explicit Store(std::unique_ptr<OciLayout> layout) : m_layout(std::move(layout)) {}
     Result<StoredImage> describe(const Descriptor& entry);
+    std::filesystem::path cache_dir() const { return m_layout->dir() / "build-cache"; }
+    // Every cache entry's file and manifest, oldest use first.
+    Result<std::vector<std::pair<std::filesystem::path, Descriptor>>> cache_entries();
+    Result<GcResult> gc();
 
     std::unique_ptr<OciLayout> m_layout;
 };

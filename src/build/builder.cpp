@@ -138,10 +138,24 @@ struct Image {
     std::optional<oci::Digest> manifest_digest;
 };
 
+// Where a stage stands with the build cache.
+struct CacheState {
+    oci::Digest key = oci::Digest::of("");  // of everything the stage's files and config depend on so far
+    std::size_t own_history = 0;  // the history entries from here on are this build's
+    bool ran = false;             // a step that writes files ran: it was not in the cache
+    std::optional<std::string> latest;  // the latest time in the history of a cached step
+
+    // The state after a step with key `step`, which made the layer `diff_id` (or none).
+    void advance(const oci::Digest& step, const std::optional<oci::Digest>& diff_id) {
+        key = cache_key({{"step", step.to_string()}, {"layer", diff_id ? diff_id->to_string() : ""}});
+    }
+};
+
 // What a built stage leaves for the stages after it.
 struct StageResult {
     Image image;
     df::StageScope scope;
+    CacheState cache;
 };
 
 // Uploads layers to the registries of the build's tags while later steps run.
@@ -209,6 +223,7 @@ struct Build {
     std::unique_ptr<LayerPusher> pusher;
     std::mutex sandbox_mutex;
     std::unique_ptr<run::Sandbox> sandbox;  // opened by the first RUN
+    std::unique_ptr<BuildCache> cache;
 
     // What RUN runs in: opened once, shared by the stages' threads.
     Result<run::Sandbox*> open_sandbox() {
@@ -468,13 +483,16 @@ struct CopyRoot {
 
 class StageBuilder {
 public:
-    StageBuilder(Build& build, std::size_t index, Image image, df::StageScope scope)
+    StageBuilder(Build& build, std::size_t index, Image image, df::StageScope scope, CacheState cache)
         : m_build(build),
           m_stage(build.file.stages[index]),
           m_label(m_stage.name.empty() ? "stage-" + std::to_string(index) : m_stage.name),
           m_image(std::move(image)),
           m_scope(std::move(scope)),
-          m_pushes(build.final_chain.contains(index)) {}
+          m_pushes(build.final_chain.contains(index)),
+          m_cache(std::move(cache)),
+          m_use_cache(!build.options.no_cache && !build.options.no_cache_stages.contains(m_stage.name) &&
+                      !build.options.no_cache_stages.contains(std::to_string(index))) {}
 
     Result<StageResult> run(const std::string& base) {
         auto triggers = HOIST_TRY(onbuild_triggers());
@@ -492,7 +510,7 @@ public:
             m_tree_needed_later = std::any_of(std::next(it), instructions.end(), reads_stage_tree);
             HOIST_TRY(observe(step++, steps, df::info(*it).code, [&] { return dispatch(*it, m_build.file); }));
         }
-        return StageResult{std::move(m_image), std::move(m_scope)};
+        return StageResult{std::move(m_image), std::move(m_scope), std::move(m_cache)};
     }
 
 private:
@@ -504,10 +522,12 @@ private:
             observer->step_started(m_label, step, steps, text);
         }
         auto start = std::chrono::steady_clock::now();
+        m_step_cached = false;
         auto done = run();
         if (done && observer != nullptr) {
             observer->step_finished(m_label, step,
-                                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+                                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+                                    m_step_cached);
         }
         return done;
     }
@@ -530,7 +550,21 @@ private:
         const auto& info = df::info(instruction);
         auto done = [&]() -> Result<void> {
             auto expanded = HOIST_TRY(df::expand(instruction, m_scope, file));
-            return std::visit([&](const auto& typed) { return apply(typed); }, expanded);
+            auto history_size = m_image.config.history.size();
+            m_step_keyed = false;
+            HOIST_TRY(std::visit([&](const auto& typed) { return apply(typed); }, expanded));
+            if (!m_step_keyed) {
+                // A step that only edits the config: what it did is in its text and history. An
+                // ARG's value is not: it matters only where it is used (a RUN's environment, an
+                // expanded word), and those keys have it.
+                const auto& history = m_image.config.history;
+                bool arg = std::holds_alternative<df::ArgInstruction>(instruction);
+                m_cache.key = cache_key(
+                    {{"state", m_cache.key.to_string()},
+                     {"code", info.code},
+                     {"history", history.size() > history_size && !arg ? history.back().created_by : ""}});
+            }
+            return Result<void>{};
         }();
         if (!done) {
             // Expansion errors already carry their place; the others get it here.
@@ -584,8 +618,13 @@ private:
         if (run.security == "insecure") {
             return fail(Errc::unsupported, "RUN --security=insecure: hoist grants a command no extra privileges");
         }
-        auto* sandbox = HOIST_TRY(m_build.open_sandbox());
         auto command = run_command(run.command, config().shell.value_or(std::vector<std::string>{"/bin/sh", "-c"}));
+        auto network = run.network == "default" ? m_build.options.network : run.network == "host";
+        auto key = HOIST_TRY(run_key(run, command, network));
+        if (HOIST_TRY(reuse(key))) {
+            return {};
+        }
+        auto* sandbox = HOIST_TRY(m_build.open_sandbox());
         run::ScratchDir scratch(HOIST_TRY(sandbox->snapshots().scratch()));
         run::RunSpec spec;
         if (sandbox->overlay()) {
@@ -599,7 +638,7 @@ private:
         spec.env = run_environment(m_scope);
         spec.user = config().user;
         spec.working_dir = config().working_dir.empty() ? "/" : config().working_dir;
-        spec.network = run.network == "default" ? m_build.options.network : run.network == "host";
+        spec.network = network;
         std::vector<HeldLock> locks;
         HOIST_TRY(add_run_mounts(run.mounts, mount_inputs(*sandbox), scratch.path(), spec, locks));
         if (command.script) {
@@ -627,7 +666,7 @@ private:
         }
         if (entries.empty()) {
             history(std::move(created_by), true);
-            return {};
+            return remember(key);
         }
         auto diff_id = HOIST_TRY(add_layer(std::move(entries), std::move(created_by), false));
         if (sandbox->overlay()) {
@@ -637,7 +676,67 @@ private:
             m_copy_root->layers = m_image.layers.size();
             m_copy_root->state = HOIST_TRY(run::TreeState::scan(spec.rootfs));
         }
-        return {};
+        return remember(key);
+    }
+
+    // The cache key of a RUN: the command, what it sees (environment with the build args, user,
+    // working directory, network) and what its mounts bring in (a bind mount's files; not a
+    // secret's content, nor a cache mount's).
+    Result<oci::Digest> run_key(const df::RunInstruction& run, const RunCommand& command, bool network) {
+        auto mounts = oci::json::Json::array();
+        for (const auto& mount : run.mounts) {
+            oci::json::Json item = {{"type", static_cast<int>(mount.type)},
+                                    {"from", mount.from},
+                                    {"source", mount.source},
+                                    {"target", mount.target},
+                                    {"read_only", mount.read_only},
+                                    {"size", mount.size_limit},
+                                    {"id", mount.id},
+                                    {"sharing", mount.sharing ? static_cast<int>(*mount.sharing) : -1},
+                                    {"required", mount.required},
+                                    {"env", mount.env.value_or("")},
+                                    {"mode", mount.mode ? static_cast<std::int64_t>(*mount.mode) : -1},
+                                    {"uid", mount.uid ? static_cast<std::int64_t>(*mount.uid) : -1},
+                                    {"gid", mount.gid ? static_cast<std::int64_t>(*mount.gid) : -1}};
+            if (mount.type == df::MountType::bind) {
+                item["content"] = HOIST_TRY(bind_content(mount)).to_string();
+            }
+            mounts.push_back(std::move(item));
+        }
+        oci::json::Json script = nullptr;
+        if (command.script) {
+            script = {command.script->first, command.script->second};
+        }
+        return cache_key({{"state", m_cache.key.to_string()},
+                          {"run", command.args},
+                          {"script", script},
+                          {"env", run_environment(m_scope)},
+                          {"user", config().user},
+                          {"workdir", config().working_dir},
+                          {"network", network},
+                          {"mounts", mounts}});
+    }
+
+    // What a bind mount's files are, for the cache key: the context's, or the stage's or
+    // image's layers.
+    Result<oci::Digest> bind_content(const df::MountSpec& mount) {
+        if (!mount.from.empty()) {
+            auto image = HOIST_TRY(image_named(HOIST_TRY(expand_from_flag(m_build, mount.from))));
+            auto layers = oci::json::Json::array();
+            for (const auto& diff_id : image.config.diff_ids) {
+                layers.push_back(diff_id.to_string());
+            }
+            return cache_key(layers);
+        }
+        CopyStep step{.sources = {mount.source.empty() ? "." : mount.source}, .destination = "/"};
+        auto empty = HOIST_TRY(ImageTree::open(m_build.layout, {}, m_build.scratch.path()));
+        std::lock_guard lock(m_build.context_mutex);
+        auto plan = plan_copy(step, *m_build.context, *empty, nullptr);
+        if (!plan) {
+            // The mount fails when the step runs, with a message of its own.
+            return oci::Digest::of("unreadable: " + plan.error().what());
+        }
+        return plan->content_digest.get();
     }
 
     // Runs `spec` with its output, line by line, going to the observer.
@@ -774,6 +873,10 @@ private:
     Result<void> apply(const df::WorkdirInstruction& workdir) {
         auto path = absolute_path(workdir.path, config().working_dir);
         config().working_dir = path;
+        auto key = cache_key({{"state", m_cache.key.to_string()}, {"workdir", path}, {"user", config().user}});
+        if (HOIST_TRY(reuse(key))) {
+            return {};
+        }
         auto* tree = HOIST_TRY(stage_tree());
         Owner owner;
         if (!config().user.empty()) {
@@ -782,10 +885,10 @@ private:
         auto entries = HOIST_TRY(plan_workdir(path, *tree, owner, m_build.mtime));
         if (entries.empty()) {
             history("WORKDIR " + path, true);
-            return {};
+        } else {
+            HOIST_TRY(add_layer(std::move(entries), "WORKDIR " + path));
         }
-        HOIST_TRY(add_layer(std::move(entries), "WORKDIR " + path));
-        return {};
+        return remember(key);
     }
 
     Result<void> apply(const df::CmdInstruction& cmd) {
@@ -861,9 +964,7 @@ private:
         auto source = HOIST_TRY(from_tree(from));
         auto* tree = HOIST_TRY(stage_tree());
         auto plan = HOIST_TRY(plan_copy(step, *source, *tree, nullptr));
-        HOIST_TRY(add_layer(std::move(plan.entries), history_text("COPY", step, copy)));
-        HOIST_TRY(plan.content_digest.get());
-        return {};
+        return write_copy(std::move(plan), history_text("COPY", step, copy));
     }
 
     Result<void> apply(const df::AddInstruction& add) {
@@ -905,10 +1006,24 @@ private:
             return plan_copy(step, *m_build.context, *tree,
                              m_build.options.offline ? nullptr : &m_build.session.transport());
         }();
-        auto planned = HOIST_TRY(std::move(plan));
-        HOIST_TRY(add_layer(std::move(planned.entries), std::move(created_by)));
-        HOIST_TRY(planned.content_digest.get());
-        return {};
+        return write_copy(HOIST_TRY(std::move(plan)), std::move(created_by));
+    }
+
+    // A COPY's or ADD's layer, unless the cache has it: keyed by what the step reads and writes.
+    Result<void> write_copy(CopyPlan plan, std::string created_by) {
+        auto key = [&]() -> Result<oci::Digest> {
+            auto content = HOIST_TRY(plan.content_digest.get());
+            return cache_key(
+                {{"state", m_cache.key.to_string()}, {"copy", created_by}, {"content", content.to_string()}});
+        };
+        if (m_use_cache) {
+            auto known = HOIST_TRY(key());
+            if (HOIST_TRY(reuse(known, &plan.entries))) {
+                return {};
+            }
+        }
+        HOIST_TRY(add_layer(std::move(plan.entries), created_by));
+        return remember(HOIST_TRY(key()));
     }
 
     // Heredoc sources with unquoted delimiters have their variables expanded, quotes kept.
@@ -985,11 +1100,7 @@ private:
     // when a later step reads it and `tree_follows` (a RUN's entries name files that move): for a
     // big COPY that is the last, keeping it would cost seconds and memory.
     Result<oci::Digest> add_layer(std::vector<oci::LayerEntry> entries, std::string created_by, bool tree_follows = true) {
-        if (m_tree_needed_later && tree_follows) {
-            HOIST_TRY(stage_tree())->add_layer(entries);
-        } else {
-            m_tree_stale = true;  // its scratch space still holds files this layer reads
-        }
+        HOIST_TRY(follow(tree_follows ? &entries : nullptr));
         auto blob = HOIST_TRY(m_build.layout->blob_writer());
         auto stream = HOIST_TRY(oci::LayerStream::create(blob, m_build.options.compression));
         HOIST_TRY(oci::write_layer(std::move(entries), *stream, {.clamp_mtime = m_build.options.source_date_epoch}));
@@ -1002,6 +1113,62 @@ private:
             m_build.pusher->push(stored);
         }
         return layer.diff_id;
+    }
+
+    // The stage's tree takes a new layer's `entries` when a later step reads it; without them
+    // (a RUN's, which name files that move), it is read again when needed.
+    Result<void> follow(const std::vector<oci::LayerEntry>* entries) {
+        if (m_tree_needed_later && entries != nullptr) {
+            HOIST_TRY(stage_tree())->add_layer(*entries);
+        } else {
+            m_tree_stale = true;  // its scratch space still holds files this layer reads
+        }
+        return {};
+    }
+
+    // The step with key `key` as the build cache has it (its layer and history added to the
+    // image, as if it had run); false when the cache has no entry or must not be used. `entries`
+    // are the step's layer as planned, for the stage's tree.
+    Result<bool> reuse(const oci::Digest& key, const std::vector<oci::LayerEntry>* entries = nullptr) {
+        m_step_keyed = true;
+        if (!m_use_cache) {
+            return false;
+        }
+        auto entry = HOIST_TRY(m_build.cache->find(key));
+        if (!entry) {
+            return false;
+        }
+        if (entry->layer) {
+            HOIST_TRY(follow(entries));
+            m_image.layers.push_back(*entry->layer);
+            m_image.config.diff_ids.push_back(*entry->diff_id);
+            if (m_pushes && m_build.pusher) {
+                m_build.pusher->push(*entry->layer);
+            }
+        }
+        const auto& created = entry->history.created;
+        if (created && (!m_cache.latest || *m_cache.latest < *created)) {
+            m_cache.latest = created;
+        }
+        m_image.config.history.push_back(std::move(entry->history));
+        m_cache.advance(key, entry->diff_id);
+        m_step_cached = true;
+        return true;
+    }
+
+    // Records what the step with key `key` just made (the last history entry, and its layer) in
+    // the build cache.
+    Result<void> remember(const oci::Digest& key) {
+        m_step_keyed = true;
+        CacheEntry entry{.history = m_image.config.history.back()};
+        if (!entry.history.empty_layer) {
+            entry.layer = m_image.layers.back();
+            entry.diff_id = m_image.config.diff_ids.back();
+        }
+        HOIST_TRY(m_build.cache->put(key, entry));
+        m_cache.ran = true;
+        m_cache.advance(key, entry.diff_id);
+        return {};
     }
 
     Build& m_build;
@@ -1017,6 +1184,10 @@ private:
     std::unique_ptr<ImageTree> m_tree;
     std::size_t m_step = 0;  // the step being run, for its output
     std::optional<CopyRoot> m_copy_root;
+    CacheState m_cache;
+    bool m_use_cache;
+    bool m_step_keyed = false;   // the step has a cache key of its own (it writes files)
+    bool m_step_cached = false;  // the step came from the cache
 };
 
 // Builds stage `index` once the stages it uses are built.
@@ -1024,10 +1195,12 @@ Result<StageResult> build_stage(Build& build, std::size_t index, const std::stri
     const auto& file = build.file;
     Image image;
     std::optional<df::StageScope> scope;
+    CacheState cache;
     if (auto from_stage = find_stage(file, base, index)) {
         auto previous = HOIST_TRY(build.stages.at(*from_stage).get());
         image = previous.image;
         scope = previous.scope;
+        cache = previous.cache;
     } else {
         image = build.images.at(base);
         auto& env = image.config.config.env;
@@ -1035,8 +1208,15 @@ Result<StageResult> build_stage(Build& build, std::size_t index, const std::stri
             env.emplace_back(k_default_path);
         }
         scope.emplace(build.globals, df::Variables(build.build_context.build_args), env, file.escape);
+        const auto& options = build.options;
+        cache.key = cache_key({{"hoist-build-cache", 1},
+                               {"base", oci::Digest::of(image.config.to_json()).to_string()},
+                               {"epoch", options.source_date_epoch ? oci::json::Json(*options.source_date_epoch) : nullptr},
+                               {"compression", {static_cast<int>(options.compression.compression),
+                                                options.compression.level, options.compression.block_size}}});
+        cache.own_history = image.config.history.size();
     }
-    return StageBuilder(build, index, std::move(image), std::move(*scope)).run(base);
+    return StageBuilder(build, index, std::move(image), std::move(*scope), std::move(cache)).run(base);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1046,6 +1226,14 @@ Result<BuildResult> write_image(Build& build, StageResult& result) {
     auto& image = result.image;
     auto& config = image.config;
     config.created = rfc3339(build.created);
+    if (!build.options.source_date_epoch && !result.cache.ran && result.cache.latest) {
+        // Every step that writes files came from the cache: the image is the one built then,
+        // times included, so that a rebuild of unchanged inputs gives the same digest.
+        config.created = result.cache.latest;
+        for (auto i = result.cache.own_history; i < config.history.size(); ++i) {
+            config.history[i].created = config.created;
+        }
+    }
     for (const auto& [key, value] : build.options.labels) {
         config.config.labels[key] = value;
     }
@@ -1249,6 +1437,8 @@ Result<BuildResult> build(const BuildOptions& options, Session& session) {
     // Build the stages, each on its own thread once the stages it uses are done. The futures are
     // all in place before any thread starts, as the threads look them up.
     build.pusher = make_pusher(build);
+    build.cache = std::make_unique<BuildCache>(build.store, session, options.cache, platform,
+                                               [&build](std::string_view warning) { build.tell(warning); });
     std::map<std::size_t, std::promise<Result<StageResult>>> promises;
     for (auto index : build.stage_order) {
         build.stages.emplace(index, promises[index].get_future().share());
@@ -1274,6 +1464,7 @@ Result<BuildResult> build(const BuildOptions& options, Session& session) {
     auto final_stage = build.stages.at(target).get();
     auto result = HOIST_TRY(write_image(build, *final_stage));
     HOIST_TRY(write_outputs(build, result));
+    build.cache->finish();
     return result;
 }
 
@@ -1293,9 +1484,13 @@ public:
         std::fflush(m_stream);
     }
 
-    void step_finished(std::string_view stage, std::size_t step, double seconds) override {
+    void step_finished(std::string_view stage, std::size_t step, double seconds, bool cached) override {
         std::lock_guard lock(m_mutex);
-        fmt::print(m_stream, "#{} DONE {:.1f}s\n", m_numbers[{std::string(stage), step}], seconds);
+        if (cached) {
+            fmt::print(m_stream, "#{} CACHED\n", m_numbers[{std::string(stage), step}]);
+        } else {
+            fmt::print(m_stream, "#{} DONE {:.1f}s\n", m_numbers[{std::string(stage), step}], seconds);
+        }
         std::fflush(m_stream);
     }
 

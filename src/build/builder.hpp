@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "oci/compression.hpp"
 #include "oci/platform.hpp"
 #include "oci/reference.hpp"
+#include "src/build/cache.hpp"
 #include "src/run/sandbox.hpp"
 #include "src/transport.hpp"
 
@@ -39,7 +41,8 @@ public:
     // Step `step` of `steps` of stage `stage` ("builder", or "stage-1") begins: `text` is the
     // instruction ("COPY . /app").
     virtual void step_started(std::string_view stage, std::size_t step, std::size_t steps, std::string_view text) = 0;
-    virtual void step_finished(std::string_view stage, std::size_t step, double seconds) = 0;
+    // `cached`: the build cache had what the step makes, so it did not run.
+    virtual void step_finished(std::string_view stage, std::size_t step, double seconds, bool cached) = 0;
     // A line a RUN step's command printed, `seconds` after the step began.
     virtual void step_output(std::string_view stage, std::size_t step, double seconds, std::string_view line) = 0;
     // Anything else worth a line: "pushing 127.0.0.1:5000/app:1".
@@ -62,6 +65,9 @@ struct BuildOptions {
     oci::CompressionOptions compression;               // --compression
     std::optional<std::int64_t> source_date_epoch;     // SOURCE_DATE_EPOCH: created times, mtime clamp
     bool offline = false;                              // --offline: a base not in the store is an error
+    bool no_cache = false;                             // --no-cache: run every step (the cache is still written)
+    std::set<std::string> no_cache_stages;             // --no-cache-filter: stages (names or indexes) that do
+    CacheOptions cache;                                // --cache-from, --cache-to
     run::SandboxOptions sandbox;                       // --isolation, --snapshotter: how RUN runs
     bool network = true;                               // --network host|none: RUN's default
     std::map<std::string, std::string> secrets;        // --secret: contents by id, for RUN --mount=type=secret

@@ -69,6 +69,26 @@ Result<std::pair<std::string, std::string>> read_secret(const std::string& text)
     return std::pair{id, std::move(content)};
 }
 
+// --cache-from/--cache-to: a repository ("registry.example.com/team/app-cache"), or buildx's
+// "type=registry,ref=REPO".
+Result<oci::Reference> cache_repository(std::string_view text, std::string_view flag) {
+    std::string repository(text);
+    if (text.starts_with("type=")) {
+        repository.clear();
+        for (std::size_t start = 0; start <= text.size();) {
+            auto comma = std::min(text.find(',', start), text.size());
+            auto field = text.substr(start, comma - start);
+            if (field.starts_with("ref=")) {
+                repository = field.substr(4);
+            } else if (field != "type=registry" && !field.starts_with("mode=")) {
+                return fail(Errc::invalid_argument, fmt::format("{} {}: only type=registry,ref=REPO is supported", flag, text));
+            }
+            start = comma + 1;
+        }
+    }
+    return in_context(oci::Reference::parse(repository), std::string(flag));
+}
+
 }  // namespace
 
 void add_build_command(CLI::App& app, Context& context) {
@@ -90,6 +110,11 @@ void add_build_command(CLI::App& app, Context& context) {
         std::optional<std::int64_t> source_date_epoch;
         bool reproducible = false;
         bool offline = false;
+        bool no_cache = false;
+        std::vector<std::string> no_cache_filter;
+        std::vector<std::string> cache_from;
+        std::vector<std::string> cache_to;
+        std::string cache_repo;
         std::string network = "host";
         std::vector<std::string> secrets;
         SandboxFlags sandbox;
@@ -116,6 +141,14 @@ void add_build_command(CLI::App& app, Context& context) {
     command->add_flag("--reproducible", options->reproducible,
                       "Without a SOURCE_DATE_EPOCH, use 0: the same inputs give the same image digest");
     command->add_flag("--offline", options->offline, "Use no network for images: a base not in the store is an error");
+    command->add_flag("--no-cache", options->no_cache, "Run every step; the build cache is still written");
+    command->add_option("--no-cache-filter", options->no_cache_filter,
+                        "Run every step of this stage (name or index); repeatable");
+    command->add_option("--cache-from", options->cache_from,
+                        "A registry repository to find cached steps in (tags cache-<key>); repeatable");
+    command->add_option("--cache-to", options->cache_to,
+                        "A registry repository to push every step's cache entry to; repeatable");
+    command->add_option("--cache-repo", options->cache_repo, "Both --cache-from and --cache-to this repository");
     command->add_option("--network", options->network, "RUN's network: host (default) or none");
     command->add_option("--secret", options->secrets,
                         "id=ID,src=PATH or id=ID,env=VAR: a secret for RUN --mount=type=secret; repeatable");
@@ -152,6 +185,23 @@ void add_build_command(CLI::App& app, Context& context) {
                 build.source_date_epoch = 0;
             }
             build.offline = options->offline;
+            build.no_cache = options->no_cache;
+            build.no_cache_stages.insert(options->no_cache_filter.begin(), options->no_cache_filter.end());
+            auto from = options->cache_from;
+            auto to = options->cache_to;
+            if (!options->cache_repo.empty()) {
+                from.push_back(options->cache_repo);
+                to.push_back(options->cache_repo);
+            }
+            for (const auto& repository : from) {
+                build.cache.from.push_back(HOIST_TRY(cache_repository(repository, "--cache-from")));
+            }
+            for (const auto& repository : to) {
+                build.cache.to.push_back(HOIST_TRY(cache_repository(repository, "--cache-to")));
+            }
+            if (build.offline && !(build.cache.from.empty() && build.cache.to.empty())) {
+                return fail(Errc::invalid_argument, "--offline: a registry cache (--cache-from, --cache-to) needs the network");
+            }
             build.network = HOIST_TRY(network_named(options->network));
             for (const auto& secret : options->secrets) {
                 build.secrets.insert(HOIST_TRY(read_secret(secret)));

@@ -158,6 +158,7 @@ int run(int argc, char** argv) {
     add_ls_command(app, context);
     add_pull_command(app, context);
     add_push_command(app, context);
+    add_prune_command(app, context);
     add_rmi_command(app, context);
     add_run_command(app, context);
     add_sync_command(app, context);

@@ -81,6 +81,7 @@ void add_logout_command(CLI::App& app, Context& context);
 void add_ls_command(CLI::App& app, Context& context);
 void add_pull_command(CLI::App& app, Context& context);
 void add_push_command(CLI::App& app, Context& context);
+void add_prune_command(CLI::App& app, Context& context);
 void add_rmi_command(CLI::App& app, Context& context);
 void add_run_command(CLI::App& app, Context& context);
 // hoist run: everything after IMAGE is the command's, flags too (CLI11 would read them). Moves

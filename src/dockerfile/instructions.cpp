@@ -413,6 +413,8 @@ std::optional<std::chrono::nanoseconds> parse_go_duration(std::string_view text,
     return std::chrono::nanoseconds(std::int64_t(total));
 }
 
+}  // namespace
+
 std::optional<std::int64_t> parse_ram_in_bytes(std::string_view size) {
     auto sep = size.find_last_of("01234567890. ");
     if (sep == std::string_view::npos) {
@@ -483,6 +485,8 @@ std::optional<std::int64_t> parse_ram_in_bytes(std::string_view size) {
     }
     return to_int(value);
 }
+
+namespace {
 
 // The fields of a one-line CSV record, as encoding/csv reads them.
 Result<std::vector<std::string>> csv_fields(std::string_view text) {

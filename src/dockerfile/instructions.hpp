@@ -107,6 +107,10 @@ using Expander = std::function<Result<std::string>(std::string_view word)>;
 // BuildKit's: "unexpected key 'sise' in 'sise=1m' (did you mean size?)".
 Result<MountSpec> parse_mount(std::string_view spec, const Expander* expand = nullptr);
 
+// A size as docker/go-units' RAMInBytes reads it ("512m", "1.5GiB", "100kb", "4096"; units of
+// 1024); nullopt when malformed.
+std::optional<std::int64_t> parse_ram_in_bytes(std::string_view size);
+
 struct FromInstruction : InstructionInfo {
     std::string base;        // the image or stage name, variables not expanded
     std::string stage_name;  // `AS name`, lower-cased; empty when unnamed

@@ -1,5 +1,6 @@
 #include "src/run/snapshots.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +17,11 @@ namespace hoist::run {
 namespace fs = std::filesystem;
 
 namespace {
+
+// Opens (creating) the lock file of the store at `root`.
+Result<Fd> open_lock(const fs::path& root) {
+    return open_file(root / "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+}
 
 // A name no other process or thread picks: pid, thread-local randomness.
 std::string unique_name(std::string_view prefix) {
@@ -43,7 +49,36 @@ std::string_view opaque_xattr(OverlayXattrs flavour) {
 
 Result<SnapshotStore> SnapshotStore::open(fs::path root, OverlayXattrs flavour, bool rootless) {
     HOIST_TRY(make_directories(root / "tmp"));
-    return SnapshotStore(std::move(root), flavour, rootless);
+    auto fd = HOIST_TRY(open_lock(root));
+    auto lock = HOIST_TRY(FileLock::acquire(fd.get(), FileLock::Mode::shared));
+    return SnapshotStore(std::move(root), flavour, rootless, std::move(fd), std::move(lock));
+}
+
+Result<SnapshotStore::Pruned> SnapshotStore::prune(const fs::path& parent) {
+    Pruned pruned;
+    std::error_code ec;
+    for (const auto& store : fs::directory_iterator(parent, ec)) {
+        if (!store.is_directory(ec)) {
+            continue;
+        }
+        auto fd = HOIST_TRY(open_lock(store.path()));
+        auto lock = FileLock::try_acquire(fd.get(), FileLock::Mode::exclusive);
+        if (!lock && lock.error().code() == Errc::busy) {
+            ++pruned.stores_busy;
+            continue;
+        }
+        auto held = HOIST_TRY(std::move(lock));
+        for (const auto& entry : fs::directory_iterator(store.path(), ec)) {
+            auto name = entry.path().filename().string();
+            if (name == "lock") {
+                continue;
+            }
+            HOIST_TRY(remove_tree(entry.path()));
+            pruned.layers_removed += name == "tmp" ? 0 : 1;
+        }
+        HOIST_TRY(make_directories(store.path() / "tmp"));
+    }
+    return pruned;
 }
 
 Result<fs::path> SnapshotStore::ensure(const Digest& diff_id, const Descriptor& blob, const BlobOpener& open_blob) {

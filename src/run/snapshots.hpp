@@ -13,6 +13,7 @@
 #include "oci/descriptor.hpp"
 #include "oci/digest.hpp"
 #include "oci/error.hpp"
+#include "oci/file.hpp"
 #include "oci/stream.hpp"
 
 namespace hoist::run {
@@ -54,13 +55,28 @@ public:
     const std::filesystem::path& root() const { return m_root; }
     OverlayXattrs flavour() const { return m_flavour; }
 
+    // Removes every layer of the stores under `parent` (e.g. $HOIST_ROOT/snapshots) and what
+    // interrupted builds left in their tmp/, skipping a store that is open (in any process): a
+    // build is using it. The number of layers removed and of stores skipped.
+    struct Pruned {
+        std::size_t layers_removed = 0;
+        std::size_t stores_busy = 0;
+    };
+    static Result<Pruned> prune(const std::filesystem::path& parent);
+
 private:
-    SnapshotStore(std::filesystem::path root, OverlayXattrs flavour, bool rootless)
-        : m_root(std::move(root)), m_flavour(flavour), m_rootless(rootless) {}
+    SnapshotStore(std::filesystem::path root, OverlayXattrs flavour, bool rootless, Fd lock_fd, FileLock lock)
+        : m_root(std::move(root)),
+          m_flavour(flavour),
+          m_rootless(rootless),
+          m_lock_fd(std::move(lock_fd)),
+          m_lock(std::move(lock)) {}
 
     std::filesystem::path m_root;
     OverlayXattrs m_flavour;
     bool m_rootless;
+    Fd m_lock_fd;     // root/lock: held shared while the store is open, exclusively by prune
+    FileLock m_lock;
 };
 
 // Removes `path` and everything below it, making read-only directories writable on the way
