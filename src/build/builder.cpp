@@ -424,7 +424,52 @@ Result<Image> read_image(oci::OciLayout& layout, const Descriptor& root, const o
     return image;
 }
 
+Result<Image> resolve_image(Build& build, const std::string& text, const oci::Platform& platform);
+
+// The image a --build-context names: "oci-layout://DIR[:TAG|@DIGEST]" (copied into the store, as
+// no name) or "docker-image://REF".
+Result<Image> named_context(Build& build, const std::string& value, const oci::Platform& platform) {
+    if (value.starts_with("docker-image://")) {
+        return resolve_image(build, value.substr(15), platform);
+    }
+    if (!value.starts_with("oci-layout://")) {
+        return fail(Errc::unsupported, "only oci-layout://DIR[:TAG] and docker-image://REF contexts are supported");
+    }
+    std::string dir = value.substr(13);
+    std::optional<std::string> name;
+    if (auto at = dir.rfind('@'); at != std::string::npos) {
+        name = dir.substr(at + 1);
+        dir.erase(at);
+    } else if (auto colon = dir.rfind(':'); colon != std::string::npos && dir.find('/', colon) == std::string::npos) {
+        name = dir.substr(colon + 1);
+        dir.erase(colon);
+    }
+    auto source = HOIST_TRY(oci::OciLayout::open(dir));
+    auto root = HOIST_TRY([&]() -> Result<Descriptor> {
+        if (!name || name->find(':') == std::string::npos) {
+            return source->resolve(name);
+        }
+        auto digest = HOIST_TRY(oci::Digest::parse(*name));
+        auto entries = HOIST_TRY(source->read_index()).manifests;
+        auto entry = std::ranges::find(entries, digest, &Descriptor::digest);
+        if (entry == entries.end()) {
+            return fail(Errc::not_found, "no image " + *name + " in " + dir);
+        }
+        return *entry;
+    }());
+    auto manifest = HOIST_TRY(platform_manifest(*source, root, platform));
+    HOIST_TRY(oci::copy_image(*source, manifest, *build.layout, build.session.copy_options));
+    return read_image(*build.layout, manifest, platform);
+}
+
 Result<Image> resolve_image(Build& build, const std::string& text, const oci::Platform& platform) {
+    for (const auto& [name, value] : build.options.build_contexts) {
+        auto named = Reference::parse(name);
+        auto wanted = Reference::parse(text);
+        if (name == text || (named && wanted && named->to_string() == wanted->to_string())) {
+            return in_context(named_context(build, value, platform), "--build-context " + name + "=" + value);
+        }
+    }
     if (ascii_lower(text) == "scratch") {
         // BuildKit's empty image: only the platform and the working directory.
         Image image;

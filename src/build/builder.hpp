@@ -62,6 +62,9 @@ struct BuildOptions {
     std::map<std::string, std::string> annotations;    // --annotation, on the manifest
     std::vector<Output> outputs;                       // --output, --push
     std::map<std::string, std::string> mirrors;        // --registry-mirror docker.io=HOST
+    // --build-context NAME=oci-layout://DIR[:TAG|@DIGEST] or NAME=docker-image://REF: the image
+    // a FROM NAME or --from=NAME uses instead.
+    std::map<std::string, std::string> build_contexts;
     oci::CompressionOptions compression;               // --compression
     std::optional<std::int64_t> source_date_epoch;     // SOURCE_DATE_EPOCH: created times, mtime clamp
     bool offline = false;                              // --offline: a base not in the store is an error

@@ -105,6 +105,7 @@ void add_build_command(CLI::App& app, Context& context) {
         bool push = false;
         std::vector<std::string> outputs;
         std::vector<std::string> mirrors;
+        std::vector<std::string> build_contexts;
         std::string compression = "gzip";
         std::string iidfile;
         std::optional<std::int64_t> source_date_epoch;
@@ -133,6 +134,8 @@ void add_build_command(CLI::App& app, Context& context) {
     command->add_option("--output,-o", options->outputs,
                         "type=oci,dest=DIR | type=docker,dest=FILE | type=oci-archive,dest=FILE | type=registry");
     command->add_option("--registry-mirror", options->mirrors, "DOMAIN=HOST: pull DOMAIN's images through HOST");
+    command->add_option("--build-context", options->build_contexts,
+                        "NAME=oci-layout://DIR[:TAG] or NAME=docker-image://REF: the image FROM NAME uses; repeatable");
     command->add_option("--compression", options->compression, "gzip (default), zstd or none");
     command->add_option("--iidfile", options->iidfile, "Write the image ID to this file");
     command->add_option("--source-date-epoch", options->source_date_epoch,
@@ -170,6 +173,7 @@ void add_build_command(CLI::App& app, Context& context) {
             build.labels = HOIST_TRY(key_values(options->labels, "--label", false));
             build.annotations = HOIST_TRY(key_values(options->annotations, "--annotation", false));
             build.mirrors = HOIST_TRY(key_values(options->mirrors, "--registry-mirror", false));
+            build.build_contexts = HOIST_TRY(key_values(options->build_contexts, "--build-context", false));
             for (const auto& output : options->outputs) {
                 build.outputs.push_back(HOIST_TRY(build::Output::parse(output)));
             }

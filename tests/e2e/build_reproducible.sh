@@ -45,3 +45,19 @@ expect_eq "$status" 1 "exit status of an --offline build whose base is not local
 expect_eq "$(head -n 1 stderr)" \
     "hoist: build: Dockerfile:1:1: FROM e2e/not-here:1: --offline: docker.io/e2e/not-here:1 is not in the store" \
     "an --offline build whose base is not local"
+
+# Offline from an OCI layout (--build-context NAME=oci-layout://DIR:TAG, or @DIGEST), in a fresh
+# store that has no base at all.
+"$HOIST" copy -q local:e2e/busybox:1 "oci:$work/base-layout:v1" >/dev/null
+base_digest=$(jq -r '.manifests[0].digest' base-layout/index.json)
+printf 'FROM base\nRUN echo from-layout > /flag\nCOPY --from=base /etc/passwd /copied\n' >ctx/Dockerfile
+export HOIST_ROOT=$work/layout-store
+for context in "oci-layout://$work/base-layout:v1" "oci-layout://$work/base-layout@$base_digest"; do
+    unshare -n "$HOIST" -q build --offline --build-context "base=$context" -t e2e/from-layout:1 ctx >/dev/null ||
+        fail "an --offline build with --build-context base=$context"
+    expect_eq "$("$HOIST" run --rm e2e/from-layout:1 busybox cat /flag)" from-layout \
+        "the image built from $context"
+done
+expect_error 1 "hoist: build: Dockerfile:1:1: FROM base: --build-context base=oci-layout://$work/base-layout:v2: no image named v2 in $work/base-layout
+FROM base
+^" unshare -n "$HOIST" -q build --offline --build-context "base=oci-layout://$work/base-layout:v2" ctx
