@@ -1,6 +1,7 @@
 # Same inputs, same digest: a Dockerfile with COPY and RUN built in two fresh stores at different
-# paths, a second apart, one with --jobs 1 and one with --jobs 8, gives the same manifest digest
-# with SOURCE_DATE_EPOCH set, with --source-date-epoch, and with --reproducible (epoch 0); and
+# paths, a second apart, one with --jobs 1 and umask 022 and one with --jobs 8 and umask 077,
+# gives the same manifest digest with SOURCE_DATE_EPOCH set, with --source-date-epoch, and with
+# --reproducible (epoch 0); and
 # --offline builds from a local base inside a network namespace with no interfaces (unshare -n),
 # but fails at once, naming the reference, when a base is not in the store.
 source "$(dirname "$0")/lib/common.bash"
@@ -18,13 +19,13 @@ build_in() {
     shift 2
     export HOIST_ROOT=$work/$dir
     SOURCE_DATE_EPOCH=1600000000 make_busybox_base e2e/busybox:1 >/dev/null
-    "$HOIST" --jobs "$jobs" -q build -t e2e/repro:1 "$@" ctx >/dev/null
+    (umask "${build_umask:-022}" && "$HOIST" --jobs "$jobs" -q build -t e2e/repro:1 "$@" ctx >/dev/null)
     "$HOIST" inspect local:e2e/repro:1 | jq -r .Digest
 }
 
 first=$(SOURCE_DATE_EPOCH=1700000000 build_in stores/a 1)
 sleep 1
-second=$(SOURCE_DATE_EPOCH=1700000000 build_in other/place/b 8)
+second=$(build_umask=077 SOURCE_DATE_EPOCH=1700000000 build_in other/place/b 8)
 expect_eq "$second" "$first" "digest with SOURCE_DATE_EPOCH in two stores"
 expect_eq "$(build_in flag 8 --source-date-epoch 1700000000)" "$first" "digest with --source-date-epoch"
 zero=$(build_in reproducible-1 1 --reproducible)
@@ -35,9 +36,12 @@ export HOIST_ROOT=$work/reproducible-2
 expect_eq "$("$HOIST" inspect --config local:e2e/repro:1 | jq -r .created)" "1970-01-01T00:00:00Z" \
     "--reproducible's created time"
 
-# Offline, in a network namespace with nothing but a down loopback (the last store has the base).
+# Offline, in a network namespace with nothing but a down loopback (the last store has the base):
+# with --offline, and without it (all inputs are local, so no connection is tried).
 expect_eq "$(unshare -n "$HOIST" -q build --offline -t e2e/offline:1 ctx >/dev/null && echo built)" built \
     "an --offline build from a local base without a network"
+expect_eq "$(unshare -n "$HOIST" -q build --no-cache -t e2e/offline:2 ctx >/dev/null && echo built)" built \
+    "a build from a local base without a network and without --offline"
 printf 'FROM e2e/not-here:1\nRUN true\n' >ctx/Dockerfile
 status=0
 unshare -n "$HOIST" -q build --offline ctx >stdout 2>stderr || status=$?
