@@ -5,9 +5,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <set>
 #include <tuple>
+#include <vector>
+
+#include <fmt/core.h>
 
 #include "oci/image_config.hpp"
 #include "oci/manifest.hpp"
@@ -212,6 +216,95 @@ Result<std::vector<std::pair<fs::path, Descriptor>>> Store::cache_entries() {
         entries.emplace_back(std::move(path), std::move(manifest));
     }
     return entries;
+}
+
+Result<Store::Check> Store::check() {
+    Check check;
+    auto root = m_layout->dir();
+    std::error_code ec;
+    // Every blob: its content hashes to its name.
+    for (const auto& algorithm_dir : fs::directory_iterator(root / "blobs", ec)) {
+        for (const auto& blob : fs::directory_iterator(algorithm_dir.path(), ec)) {
+            auto name = algorithm_dir.path().filename().string() + ":" + blob.path().filename().string();
+            auto digest = Digest::parse(name);
+            if (!digest) {
+                check.problems.push_back("blobs/" + name + ": not a digest");
+                continue;
+            }
+            auto fd = HOIST_TRY(open_file(blob.path(), O_RDONLY | O_CLOEXEC));
+            Hasher hasher(digest->algorithm());
+            std::vector<char> buffer(1 << 20);
+            for (;;) {
+                auto got = ::read(fd.get(), buffer.data(), buffer.size());
+                if (got < 0 && errno == EINTR) {
+                    continue;
+                }
+                if (got < 0) {
+                    return std::unexpected(os_error("read " + blob.path().string(), errno));
+                }
+                if (got == 0) {
+                    break;
+                }
+                hasher.update(buffer.data(), static_cast<std::size_t>(got));
+                check.bytes += static_cast<std::uint64_t>(got);
+            }
+            ++check.blobs;
+            if (auto actual = hasher.finish(); actual != *digest) {
+                check.problems.push_back("blob " + name + ": its content is " + actual.to_string());
+            }
+        }
+    }
+    // Every image and cache entry: what it references is there, with the size it says.
+    std::vector<std::pair<std::string, Descriptor>> pending;
+    for (const auto& entry : HOIST_TRY(m_layout->read_index()).manifests) {
+        auto name = entry.annotations.find(std::string(k_ref_name_annotation));
+        pending.emplace_back("image " + (name != entry.annotations.end() ? name->second : entry.digest.to_string()),
+                             entry);
+    }
+    for (auto& [path, manifest] : HOIST_TRY(cache_entries())) {
+        pending.emplace_back("build cache entry " + path.filename().string(), std::move(manifest));
+    }
+    check.roots = pending.size();
+    std::set<Digest> reached;
+    while (!pending.empty()) {
+        auto [owner, node] = std::move(pending.back());
+        pending.pop_back();
+        bool first = reached.insert(node.digest).second;
+        auto size = fs::file_size(m_layout->blob_path(node.digest), ec);
+        if (ec) {
+            check.problems.push_back(fmt::format("{}: {} {} is missing", owner, node.media_type, node.digest.to_string()));
+            continue;
+        }
+        if (static_cast<std::int64_t>(size) != node.size) {
+            check.problems.push_back(fmt::format("{}: {} {} has {} bytes, not {}", owner, node.media_type,
+                                                 node.digest.to_string(), size, node.size));
+            continue;
+        }
+        if (!first || !(media_type::is_index(node.media_type) || media_type::is_manifest(node.media_type))) {
+            continue;
+        }
+        auto children = [&]() -> Result<std::vector<Descriptor>> {
+            return children_of(node, HOIST_TRY(m_layout->read_blob(node)));
+        }();
+        if (!children) {
+            check.problems.push_back(owner + ": " + children.error().what());
+            continue;
+        }
+        for (auto& child : *children) {
+            pending.emplace_back(owner, std::move(child));
+        }
+    }
+    for (const auto& algorithm_dir : fs::directory_iterator(root / "blobs", ec)) {
+        for (const auto& blob : fs::directory_iterator(algorithm_dir.path(), ec)) {
+            auto digest = Digest::parse(algorithm_dir.path().filename().string() + ":" + blob.path().filename().string());
+            check.unreferenced += digest && !reached.contains(*digest) ? 1 : 0;
+        }
+    }
+    for (const auto& entry : fs::directory_iterator(root, ec)) {
+        auto name = entry.path().filename().string();
+        check.leftovers += name.starts_with(".") && name.find(".tmp-") != std::string::npos ? 1 : 0;
+    }
+    return check;
 }
 
 Result<Store::Pruned> Store::prune_cache(std::uint64_t keep_bytes) {

@@ -60,6 +60,18 @@ public:
         std::uint64_t bytes_kept = 0;  // what the entries left reach (blobs shared with images too)
         GcResult gc;
     };
+    // `hoist fsck`: every blob's content against its name, and every image's and cache entry's
+    // manifests, indexes, configs and layers present with the sizes their descriptors give.
+    struct Check {
+        std::size_t blobs = 0;  // blobs read
+        std::uint64_t bytes = 0;
+        std::size_t roots = 0;        // images and cache entries followed
+        std::size_t unreferenced = 0;  // blobs nothing reaches (gc removes them)
+        std::size_t leftovers = 0;     // temporary files of interrupted writes (gc removes them)
+        std::vector<std::string> problems;  // one line each; none when the store is sound
+    };
+    Result<Check> check();
+
     // Keeps the most recently used cache entries while the blobs they reach fit in `keep_bytes`,
     // removes the others, then collects the blobs nothing uses any more.
     Result<Pruned> prune_cache(std::uint64_t keep_bytes);

@@ -149,6 +149,7 @@ int run(int argc, char** argv) {
     add_delete_command(app, context);
     add_digest_command(app, context);
     add_debug_command(app, context);
+    add_fsck_command(app, context);
     add_images_command(app, context);
     add_import_command(app, context);
     add_inspect_command(app, context);

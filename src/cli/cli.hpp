@@ -72,6 +72,7 @@ void add_delete_command(CLI::App& app, Context& context);
 void add_digest_command(CLI::App& app, Context& context);
 // Hidden from --help: verbs for tests and benchmarks.
 void add_debug_command(CLI::App& app, Context& context);
+void add_fsck_command(CLI::App& app, Context& context);
 void add_images_command(CLI::App& app, Context& context);
 void add_import_command(CLI::App& app, Context& context);
 void add_inspect_command(CLI::App& app, Context& context);
