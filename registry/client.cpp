@@ -40,6 +40,9 @@ std::string media_type_of(const Response& response) {
     return type.substr(0, type.find(';'));
 }
 
+// Tries at a small body (a manifest, a config) whose content was damaged on the way.
+constexpr int k_content_attempts = 3;
+
 // A digest header or a reference that should name these bytes.
 Result<void> check_digest(const std::string& bytes, const oci::Digest& expected, std::string_view what) {
     auto actual = oci::Digest::of(bytes, expected.algorithm());
@@ -54,7 +57,10 @@ Result<void> check_digest(const std::string& bytes, const oci::Digest& expected,
 // k_window bytes between them.
 class BlobStream final : public oci::Reader {
 public:
-    BlobStream(Repository& repository, std::string url) : m_repository(repository), m_url(std::move(url)) {
+    // `size`: how long the blob is, when known: a response that ends short of it (a wrong
+    // Content-Length) is resumed like a dropped one.
+    BlobStream(Repository& repository, std::string url, std::optional<std::uint64_t> size)
+        : m_repository(repository), m_url(std::move(url)), m_size(size) {
         m_thread = std::jthread([this] { run(); });
     }
     ~BlobStream() override {
@@ -129,9 +135,13 @@ private:
                 }
                 auto response = m_repository.send(std::move(request), false);
                 if (response && (response->status == 200 || response->status == 206)) {
-                    return {};
-                }
-                if (response) {
+                    std::lock_guard lock(m_mutex);
+                    if (!m_size || m_offset >= *m_size) {
+                        return {};
+                    }
+                    response = fail(Errc::network, fmt::format("GET {}: the body ended after {} of {} bytes",
+                                                               redact_url(m_url), m_offset, *m_size));
+                } else if (response) {
                     return std::unexpected(http_error(*response));
                 }
                 if (response.error().code() != Errc::network || attempt == k_attempts) {
@@ -150,6 +160,7 @@ private:
 
     Repository& m_repository;
     std::string m_url;
+    std::optional<std::uint64_t> m_size;
     std::mutex m_mutex;
     std::condition_variable m_changed;
     std::deque<std::string> m_chunks;
@@ -363,21 +374,30 @@ Result<Descriptor> Repository::resolve(const std::optional<std::string>& name) {
 
 Result<std::pair<Descriptor, std::string>> Repository::get_manifest(const std::string& reference) {
     Request request{.url = url("manifests/" + reference), .headers = {manifest_accept_header()}};
-    auto response = HOIST_TRY(send(std::move(request), false));
-    if (response.status != 200) {
-        return std::unexpected(http_error(response).wrap("manifest " + reference));
-    }
     auto what = "manifest " + reference;
+    Response response;
     std::optional<oci::Digest> digest;
-    if (reference.find(':') != std::string::npos) {
-        digest = HOIST_TRY(in_context(oci::Digest::parse(reference), what));
-    } else if (auto header = response.header("docker-content-digest")) {
-        digest = HOIST_TRY(in_context(oci::Digest::parse(*header), what));
-    }
-    if (digest) {
-        HOIST_TRY(check_digest(response.body, *digest, what));
-    } else {
-        digest = oci::Digest::of(response.body);
+    // A body that is not what the digest says was damaged on the way: asked for again.
+    for (int attempt = 1;; ++attempt) {
+        response = HOIST_TRY(send(request, false));
+        if (response.status != 200) {
+            return std::unexpected(http_error(response).wrap(what));
+        }
+        if (reference.find(':') != std::string::npos) {
+            digest = HOIST_TRY(in_context(oci::Digest::parse(reference), what));
+        } else if (auto header = response.header("docker-content-digest")) {
+            digest = HOIST_TRY(in_context(oci::Digest::parse(*header), what));
+        } else {
+            digest = oci::Digest::of(response.body);
+            break;
+        }
+        auto checked = check_digest(response.body, *digest, what);
+        if (checked) {
+            break;
+        }
+        if (attempt == k_content_attempts) {
+            return std::unexpected(std::move(checked).error());
+        }
     }
     auto type = media_type_of(response);
     if (!is_manifest_type(type)) {
@@ -405,16 +425,28 @@ Result<std::string> Repository::read_blob(const Descriptor& blob, std::uint64_t 
     if (manifest) {
         request.headers.push_back(manifest_accept_header());
     }
-    auto response = HOIST_TRY(send(std::move(request), false));
-    if (response.status != 200) {
-        return std::unexpected(http_error(response).wrap(what));
+    // Content that is not the blob was damaged on the way (a body cut short, a wrong length):
+    // asked for again, a few times.
+    for (int attempt = 1;; ++attempt) {
+        auto response = HOIST_TRY(send(request, false));
+        if (response.status != 200) {
+            return std::unexpected(http_error(response).wrap(what));
+        }
+        auto checked = [&]() -> Result<void> {
+            if (static_cast<std::int64_t>(response.body.size()) != blob.size) {
+                return std::unexpected(oci::mismatch_error(
+                    blob, oci::Digest::of(response.body, blob.digest.algorithm()),
+                    static_cast<std::int64_t>(response.body.size())));
+            }
+            return check_digest(response.body, blob.digest, what);
+        }();
+        if (checked) {
+            return std::move(response.body);
+        }
+        if (attempt == k_content_attempts) {
+            return std::unexpected(std::move(checked).error());
+        }
     }
-    if (static_cast<std::int64_t>(response.body.size()) != blob.size) {
-        return std::unexpected(oci::mismatch_error(blob, oci::Digest::of(response.body, blob.digest.algorithm()),
-                                                   static_cast<std::int64_t>(response.body.size())));
-    }
-    HOIST_TRY(check_digest(response.body, blob.digest, what));
-    return std::move(response.body);
 }
 
 Result<std::unique_ptr<oci::Reader>> Repository::open_blob(const Descriptor& blob) {
@@ -433,7 +465,8 @@ Result<std::unique_ptr<oci::Reader>> Repository::open_blob(const Descriptor& blo
         };
         return std::make_unique<StringReader>(std::move(bytes));
     }
-    auto stream = std::make_unique<BlobStream>(*this, url("blobs/" + blob.digest.to_string()));
+    auto stream = std::make_unique<BlobStream>(*this, url("blobs/" + blob.digest.to_string()),
+                                               static_cast<std::uint64_t>(blob.size));
     return std::make_unique<oci::VerifyingReader>(std::move(stream), blob);
 }
 
@@ -441,7 +474,8 @@ Result<std::unique_ptr<oci::Reader>> Repository::open_blob_unchecked(const Descr
     if (is_manifest_type(blob.media_type)) {
         return open_blob(blob);
     }
-    return std::make_unique<BlobStream>(*this, url("blobs/" + blob.digest.to_string()));
+    return std::make_unique<BlobStream>(*this, url("blobs/" + blob.digest.to_string()),
+                                        static_cast<std::uint64_t>(blob.size));
 }
 
 Result<bool> Repository::has_blob(const Descriptor& blob) {

@@ -68,6 +68,9 @@ bool is_retryable_curl_error(CURLcode code) {
         case CURLE_RECV_ERROR:
         case CURLE_GOT_NOTHING:
         case CURLE_PARTIAL_FILE:
+        case CURLE_SEND_FAIL_REWIND:     // curl resent on a new connection a body it cannot replay
+        case CURLE_UNSUPPORTED_PROTOCOL:  // an "HTTP/0.9" reply: stray bytes on a broken connection
+        case CURLE_WEIRD_SERVER_REPLY:
         case CURLE_HTTP2:
         case CURLE_HTTP2_STREAM:
         case CURLE_SSL_CONNECT_ERROR:
@@ -272,7 +275,7 @@ int on_seek(void* user, curl_off_t offset, int origin) {
 
 }  // namespace
 
-Result<Response> Transport::perform_once(Handle& handle, const Request& request) {
+Result<Response> Transport::perform_once(Handle& handle, const Request& request, std::uint64_t& downloaded) {
     CURL* curl = handle.curl.get();
     curl_easy_reset(curl);
     Response response;
@@ -332,6 +335,7 @@ Result<Response> Transport::perform_once(Handle& handle, const Request& request)
     }
 
     auto code = curl_easy_perform(curl);
+    downloaded = response.downloaded;
     if (exchange.error) {
         return std::unexpected(std::move(*exchange.error));
     }
@@ -350,12 +354,13 @@ Result<Response> Transport::perform(const Request& original) {
     int redirects = 0;
     for (int attempt = 1;; ++attempt) {
         auto handle = borrow();
-        auto response = perform_once(*handle, request);
+        std::uint64_t downloaded = 0;
+        auto response = perform_once(*handle, request, downloaded);
         give_back(std::move(handle));
 
-        // Only what has not reached the caller's writer can be tried again.
-        bool may_retry = request.retry && request.upload == nullptr && attempt < m_options.attempts &&
-                         (response ? response->downloaded == 0 : true);
+        // Only what has not reached the caller's writer can be tried again (the caller resumes
+        // the rest).
+        bool may_retry = request.retry && request.upload == nullptr && attempt < m_options.attempts && downloaded == 0;
         std::optional<std::chrono::milliseconds> wait;
         if (!response) {
             if (!may_retry || response.error().code() != Errc::network) {

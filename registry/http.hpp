@@ -90,7 +90,8 @@ private:
     struct Handle;
     std::unique_ptr<Handle> borrow();
     void give_back(std::unique_ptr<Handle> handle);
-    Result<Response> perform_once(Handle& handle, const Request& request);
+    // `downloaded`: the body bytes given to the request's writer, also when it fails.
+    Result<Response> perform_once(Handle& handle, const Request& request, std::uint64_t& downloaded);
 
     TransportOptions m_options;
     std::mutex m_mutex;
