@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstring>
 #include <chrono>
@@ -249,6 +250,21 @@ struct Build {
 // Reading the inputs.
 
 bool is_stdin(const fs::path& path) { return path == "-"; }
+
+// A variable name with a word that says secret: "API_TOKEN", "DB_PASSWORD", "aws_secret_key".
+bool looks_like_secret(std::string_view name) {
+    static constexpr std::array<std::string_view, 10> k_words = {
+        "apikey", "auth", "credential", "credentials", "key", "password", "pword", "passwd", "secret", "token"};
+    auto lower = ascii_lower(name);
+    for (std::size_t start = 0; start <= lower.size();) {
+        auto end = std::min(lower.find_first_of("_-.", start), lower.size());
+        if (std::ranges::find(k_words, std::string_view(lower).substr(start, end - start)) != k_words.end()) {
+            return true;
+        }
+        start = end + 1;
+    }
+    return false;
+}
 
 Result<std::string> read_stdin() {
     std::string text;
@@ -623,6 +639,17 @@ private:
         return done;
     }
 
+    // ARG and ENV values end up in the image (its history, its config) for anyone who pulls it:
+    // a name that says it holds a secret draws a warning, as BuildKit's SecretsUsedInArgOrEnv.
+    void warn_if_secret(const df::InstructionInfo& info, std::string_view instruction, const std::string& name,
+                        std::string_view where) {
+        if (looks_like_secret(name)) {
+            m_build.tell(fmt::format("{}:{}: warning: {} \"{}\" looks like a secret: its value stays in the image's "
+                                     "{}; pass secrets with --secret and RUN --mount=type=secret",
+                                     m_build.file.file_name, info.start_line, instruction, name, where));
+        }
+    }
+
     void history(std::string created_by, bool empty_layer) {
         m_image.config.history.push_back({.created = rfc3339(m_build.created),
                                           .created_by = std::move(created_by),
@@ -643,6 +670,9 @@ private:
 
     Result<void> declare(const df::ArgInstruction& arg) {
         HOIST_TRY(m_scope.declare(arg));
+        for (const auto& definition : arg.args) {
+            warn_if_secret(arg, "ARG", definition.key, "history");
+        }
         std::string text = "ARG";
         for (const auto& definition : arg.args) {
             auto value = m_scope.variables().find(definition.key);
@@ -845,6 +875,9 @@ private:
 
     Result<void> apply(const df::EnvInstruction& env) {
         HOIST_TRY(m_scope.set(env));
+        for (const auto& variable : env.variables) {
+            warn_if_secret(env, "ENV", variable.key, "config");
+        }
         config().env = m_scope.image_env();
         std::string text = "ENV";
         for (const auto& variable : env.variables) {
