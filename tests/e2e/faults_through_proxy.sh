@@ -111,6 +111,8 @@ for rate in "${rates[@]}"; do
             sync) check_remote "$destination_registry" "sync-$tag/e2e/src" "$may" ;;
             esac
         done
+        stop_proxies
+        proxies=()
     done
 done
 faults=$(jq -r 'select(.fault != null) | .fault' "$work/faults.log" | wc -l)
