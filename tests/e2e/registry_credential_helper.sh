@@ -10,6 +10,7 @@ export DOCKER_CONFIG=$work/docker
 mkdir -p "$DOCKER_CONFIG" bin
 export PATH=$work/bin:$PATH
 export HELPER_LOG=$work/helper.log HELPER_SECRETS=$work/secrets
+registry_credential_files+=("$HELPER_SECRETS")  # the fake helper's store
 
 # docker-credential-test: the docker-credential protocol over $HELPER_SECRETS (lines "SERVER
 # USER PASSWORD"), logging "ACTION SERVER" lines.

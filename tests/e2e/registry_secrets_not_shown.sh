@@ -5,6 +5,7 @@
 # nor "Bearer " (a token header).
 source "$(dirname "$0")/lib/common.bash"
 source "$lib_dir/registry.bash"
+registry_credential_files+=("$work/password")  # what --password-stdin reads
 
 unset REGISTRY_AUTH_FILE
 export DOCKER_CONFIG=$work/docker

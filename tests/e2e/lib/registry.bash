@@ -21,10 +21,34 @@ stop_registries() {
     done
 }
 
-# Run stop_registries first, then whatever EXIT trap was there (common.bash's removal of $work).
+# Nothing the test left in $work (hoist's captured output, logs, layouts, stores) holds a
+# registry's password, except the registries' own directories and the files a test names in
+# registry_credential_files (where it stored a credential on purpose). A find fails the test.
+registry_credential_files=()
+scan_for_passwords() {
+    local dir password file found=0 skip
+    for dir in "${registry_dirs[@]}"; do
+        [[ -r $dir/password ]] || continue
+        password=$(<"$dir/password")
+        while IFS= read -r file; do
+            skip=0
+            for dir in "${registry_dirs[@]}" "${registry_credential_files[@]}"; do
+                [[ $file == "$dir" || $file == "$dir"/* ]] && skip=1
+            done
+            if ((!skip)); then
+                echo "FAIL: $file holds a registry password" >&2
+                found=1
+            fi
+        done < <(grep -rlF -e "$password" "$work" 2>/dev/null)
+    done
+    ((found == 0))
+}
+
+# Run stop_registries and the scan first, then whatever EXIT trap was there (common.bash's
+# removal of $work); a password found makes the exit status 1.
 eval "registry_previous_trap=($(trap -p EXIT))"
 # shellcheck disable=SC2064 # the previous trap's text is taken now, on purpose
-trap "stop_registries; ${registry_previous_trap[2]:-}" EXIT
+trap "registry_status=\$?; scan_for_passwords || registry_status=1; stop_registries; ${registry_previous_trap[2]:-}; exit \$registry_status" EXIT
 unset registry_previous_trap
 
 start_registry() {
