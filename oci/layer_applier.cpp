@@ -23,6 +23,8 @@
 #include <utility>
 #include <vector>
 
+#include "oci/compression.hpp"
+
 namespace hoist::oci {
 
 namespace {
@@ -125,6 +127,81 @@ private:
     Reader& m_inner;
     const Descriptor& m_layer;
     std::int64_t m_count = 0;
+};
+
+// The uncompressed tar of a verified blob, decompressed here rather than in libarchive so that
+// its digest, the diffID, can be checked. The blob is checked first: at the end of the tar, and
+// when decompressing fails (corrupt data is more likely a blob that is not the one named).
+class DiffIdReader final : public Reader {
+public:
+    static Result<std::unique_ptr<DiffIdReader>> create(Reader& blob, const Descriptor& layer, const Digest& diff_id) {
+        std::unique_ptr<DiffIdReader> reader(new DiffIdReader(blob, layer, diff_id));
+        auto tar = decompressing_reader(std::make_unique<Borrowed>(blob));
+        if (!tar) {
+            return std::unexpected(reader->blob_error_or(std::move(tar).error()));
+        }
+        reader->m_tar = std::move(*tar);
+        return reader;
+    }
+
+    Result<std::size_t> read(std::span<char> buffer) override {
+        if (m_checked) {
+            return 0;
+        }
+        auto n = m_tar->read(buffer);
+        if (!n) {
+            return std::unexpected(blob_error_or(std::move(n).error()));
+        }
+        m_hasher.update(buffer.data(), *n);
+        if (*n == 0 && !buffer.empty()) {
+            m_checked = true;
+            HOIST_TRY(drain_blob());
+            auto digest = m_hasher.finish();
+            if (digest != m_diff_id) {
+                return fail(Errc::digest_mismatch, "blob " + m_layer.digest.to_string() +
+                                                       ": uncompressed content has digest " + digest.to_string() +
+                                                       ", not the diffID " + m_diff_id.to_string());
+            }
+        }
+        return n;
+    }
+
+private:
+    // The blob reader, not owned: decompressing_reader wants one it can own.
+    class Borrowed final : public Reader {
+    public:
+        explicit Borrowed(Reader& inner) : m_inner(inner) {}
+        Result<std::size_t> read(std::span<char> buffer) override { return m_inner.read(buffer); }
+
+    private:
+        Reader& m_inner;
+    };
+
+    DiffIdReader(Reader& blob, const Descriptor& layer, const Digest& diff_id)
+        : m_blob(blob), m_layer(layer), m_diff_id(diff_id), m_hasher(diff_id.algorithm()) {}
+
+    // Reads the blob to its end, where the verifying reader below checks digest and size.
+    Result<void> drain_blob() {
+        std::vector<char> buffer(std::size_t{1} << 16);
+        for (;;) {
+            auto n = HOIST_TRY(m_blob.read(buffer));
+            if (n == 0) {
+                return {};
+            }
+        }
+    }
+
+    Error blob_error_or(Error error) {
+        auto drained = drain_blob();
+        return drained ? std::move(error) : std::move(drained).error();
+    }
+
+    Reader& m_blob;
+    const Descriptor& m_layer;
+    Digest m_diff_id;
+    Hasher m_hasher;
+    std::unique_ptr<Reader> m_tar;
+    bool m_checked = false;
 };
 
 // What libarchive's read callback reads from, and the first error the stream gave it.
@@ -352,6 +429,10 @@ Result<Fd> Applier::parent(std::span<const std::string> dirs, bool create) {
             if (writable(current.get(), current_path, [&] { return ::mkdirat(current.get(), part.c_str(), 0755); }) !=
                 0) {
                 return std::unexpected(os_failure("create parent " + in_quotes(prefix), errno));
+            }
+            // 0755 whatever the umask; it is a directory just made, not a link to follow.
+            if (::fchmodat(current.get(), part.c_str(), 0755, 0) != 0) {
+                return std::unexpected(os_failure("chmod parent " + in_quotes(prefix), errno));
             }
             HOIST_TRY(mark_created(current.get(), part));
             next = Fd(::openat(current.get(), part.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
@@ -599,6 +680,10 @@ Result<void> Applier::make_directory(archive_entry* entry, const Parts& parts) {
         return std::unexpected(os_failure("create", errno));
     }
     HOIST_TRY(set_owner(entry, -1, dir.get(), leaf));
+    if (merged && m_options.rootless && archive_entry_uid(entry) == 0 && archive_entry_gid(entry) == 0) {
+        // An owner an earlier layer gave this directory is not its owner any more.
+        ::lremovexattr(proc_path(dir.get(), leaf).c_str(), "user.hoist.owner");
+    }
     HOIST_TRY(set_xattrs(entry, -1, dir.get(), leaf));
     HOIST_TRY(mark_created(dir.get(), leaf));
     m_directories[parts.size() == 1 ? leaf : dir_path + "/" + leaf] = {archive_entry_perm(entry) & 07777,
@@ -752,6 +837,13 @@ Result<void> Applier::set_xattrs(archive_entry* entry, int fd, int dir, const st
         if (!seen.insert(key).second) {
             continue;
         }
+        std::string_view name = key;
+        // In a lower directory overlayfs would read them as its own (a redirect, a metacopy).
+        if (m_options.whiteouts == ApplyOptions::Whiteouts::overlay &&
+            (name.starts_with("trusted.overlay.") || name.starts_with("user.overlay."))) {
+            m_options.warn(m_what + ": xattr " + std::string(name) + " skipped (overlayfs's own)");
+            continue;
+        }
         // Only regular files are opened; for the rest the name goes through /proc/self/fd so
         // that a symlink at `leaf` is given the attribute, never followed.
         int result = fd >= 0 ? ::fsetxattr(fd, key, value, size, 0)
@@ -760,7 +852,6 @@ Result<void> Applier::set_xattrs(archive_entry* entry, int fd, int dir, const st
             continue;
         }
         int errnum = errno;
-        std::string_view name = key;
         if (m_options.rootless && (name.starts_with("security.") || name.starts_with("trusted."))) {
             m_options.warn(m_what + ": xattr " + std::string(name) + " not set (rootless): " + std::strerror(errnum));
             continue;
@@ -811,6 +902,11 @@ Result<void> apply_layer(const std::filesystem::path& root, Reader& content, con
     // runs on past the size the descriptor gives.
     VerifyingReader verifying(std::make_unique<BoundedReader>(content, layer), layer);
     Source source{&verifying};
+    std::unique_ptr<DiffIdReader> uncompressed;
+    if (options.diff_id) {
+        uncompressed = HOIST_TRY(DiffIdReader::create(verifying, layer, *options.diff_id));
+        source.reader = uncompressed.get();
+    }
 
     ReadArchive in(archive_read_new());
     archive_read_support_filter_gzip(in.get());

@@ -11,15 +11,16 @@
 //   "/", so a symlink in the image, absolute or full of "..", leads somewhere inside `root`. The
 //   last component is never followed: what is there is replaced (a directory over a directory
 //   is merged). A symlink's target is stored as text and never followed by the applier.
-// - Missing parents are created with mode 0755, as docker does. The entry for the root itself
+// - Missing parents are created with mode 0755 (whatever the umask), as docker does. The entry for the root itself
 //   ("./") is skipped, as docker does; any other type of entry for the root is refused.
 //
-// Whiteouts follow the OCI image spec: ".wh.NAME" removes NAME, recursively, as lower layers
-// left it; ".wh..wh..opq" empties its directory of what lower layers put there (a missing
-// directory has nothing to hide); neither removes what this same layer adds, whatever the order
-// of entries, and neither is ever created. Other ".wh..wh." names (aufs metadata) are skipped.
-// What this layer added is told apart by inode, so a lower file that this layer hardlinks to is
-// kept too.
+// Whiteouts follow the OCI image spec (in the default mode, ApplyOptions::Whiteouts::apply):
+// ".wh.NAME" removes NAME, recursively, as lower layers left it; ".wh..wh..opq" empties its
+// directory of what lower layers put there (a missing directory has nothing to hide); neither
+// removes what this same layer adds, whatever the order of entries, and neither is ever
+// created. Other ".wh..wh." names (aufs metadata) are skipped. What this layer added is told
+// apart by inode, so a lower file that this layer hardlinks to is kept too. The overlay mode
+// writes them as overlayfs does instead (see ApplyOptions).
 //
 // Metadata: modes with every bit (set after the owner, which clears setuid), mtimes and atimes
 // (not following symlinks), numeric owners, and xattrs. A directory's mode and times are set
@@ -32,29 +33,40 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "oci/descriptor.hpp"
+#include "oci/digest.hpp"
 #include "oci/stream.hpp"
 
 namespace hoist::oci {
 
 struct ApplyOptions {
     // Without root: owners are not changed (a file whose owner is not 0:0 keeps it in the xattr
-    // user.hoist.owner, "UID:GID", where the filesystem allows one) and device nodes are skipped
-    // with a warning (as they are wherever the kernel refuses them: in a user namespace). So are
-    // security.* and trusted.* xattrs the kernel refuses. Directories
-    // this user may not write to are opened up while the layer is applied and get their modes
-    // back at the end.
+    // user.hoist.owner, "UID:GID", where the filesystem allows one: not on symlinks, fifos or
+    // devices; a directory merged into with owner 0:0 loses the one an earlier layer gave it)
+    // and device nodes are skipped with a warning (as they are wherever the kernel refuses
+    // them: in a user namespace). So are security.* and trusted.* xattrs the kernel refuses.
+    // Directories this user may not write to are opened up while the layer is applied and get
+    // their modes back at the end.
     bool rootless = false;
     // apply: whiteouts remove what lower layers left in `root`. overlay: `root` is an empty
     // directory that becomes an overlayfs lower directory for this one layer: ".wh.NAME" is a
-    // 0/0 character device at NAME (unless this layer has NAME too, which wins) and
-    // ".wh..wh..opq" sets `opaque_xattr` to "y" on its directory.
+    // 0/0 character device at NAME (unless this layer has NAME too, which wins, whatever the
+    // order of entries) and ".wh..wh..opq" sets `opaque_xattr` to "y" on its directory (made,
+    // 0755, when the layer has no entry for it). overlayfs's own xattrs in the tar
+    // (trusted.overlay.*, user.overlay.*) are not the image's and are skipped with a warning.
+    // Making a 0/0 device needs root, or a user namespace's root.
     enum class Whiteouts { apply, overlay };
     Whiteouts whiteouts = Whiteouts::apply;
-    std::string opaque_xattr = "trusted.overlay.opaque";
+    std::string opaque_xattr = "trusted.overlay.opaque";  // or "user.overlay.opaque" (userxattr)
+    // The layer's diffID, when it is to be checked too: the digest of the uncompressed tar,
+    // Errc::digest_mismatch `blob sha256:...: uncompressed content has digest sha256:..., not
+    // the diffID sha256:...` once the blob itself has been found to be what it says. Whatever
+    // is keyed by the diffID (an unpacked layer kept for other images) needs this check.
+    std::optional<Digest> diff_id;
     std::uint64_t max_bytes = std::uint64_t{64} << 30;  // the sum of the regular files' sizes
     std::uint64_t max_entries = 10'000'000;
     std::function<void(std::string_view)> warn = [](std::string_view) {};

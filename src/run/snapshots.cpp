@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
+#include <optional>
 #include <random>
 
 #include <fmt/core.h>
@@ -31,7 +33,8 @@ std::string unique_name(std::string_view prefix) {
 
 // Renames `from` to `to` unless `to` exists: then `from` goes, and the one in place stays.
 Result<void> rename_into_place(const fs::path& from, const fs::path& to) {
-    if (::rename(from.c_str(), to.c_str()) == 0) {
+    // Not rename(): it would replace an empty directory in place, which a build may be using.
+    if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) {
         return {};
     }
     int error = errno;
@@ -90,9 +93,11 @@ Result<fs::path> SnapshotStore::ensure(const Digest& diff_id, const Descriptor& 
     HOIST_TRY(make_directories(unpacking));
     auto unpacked = [&]() -> Result<void> {
         auto content = HOIST_TRY(open_blob());
+        // The directory is found by diffID, by any image that has the layer: its tar must be it.
         oci::ApplyOptions options{.rootless = m_rootless,
                                   .whiteouts = oci::ApplyOptions::Whiteouts::overlay,
-                                  .opaque_xattr = std::string(opaque_xattr(m_flavour))};
+                                  .opaque_xattr = std::string(opaque_xattr(m_flavour)),
+                                  .diff_id = diff_id};
         return oci::apply_layer(unpacking, *content, blob, options);
     }();
     if (!unpacked) {
@@ -117,19 +122,34 @@ Result<fs::path> SnapshotStore::scratch() {
     return dir;
 }
 
-Result<void> remove_tree(const fs::path& path) {
-    struct stat info {};
-    if (::lstat(path.c_str(), &info) != 0) {
-        return errno == ENOENT ? Result<void>{} : std::unexpected(os_error("stat " + path.string(), errno));
+namespace {
+
+// The mount a path (not followed) is on; nullopt when it is missing.
+Result<std::optional<std::uint64_t>> mount_of(const fs::path& path, struct statx& info) {
+    if (::statx(AT_FDCWD, path.c_str(), AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_MODE | STATX_MNT_ID, &info) != 0) {
+        return errno == ENOENT ? Result<std::optional<std::uint64_t>>{} : std::unexpected(os_error("stat " + path.string(), errno));
     }
-    if (S_ISDIR(info.st_mode)) {
+    return info.stx_mnt_id;
+}
+
+Result<void> remove_below(const fs::path& path, std::uint64_t mount) {
+    struct statx info {};
+    auto here = HOIST_TRY(mount_of(path, info));
+    if (!here) {
+        return {};
+    }
+    if (*here != mount) {
+        // A mount a killed command left: what is in it is not the tree's to remove.
+        return fail(Errc::unsafe, "remove " + path.string() + ": another filesystem is mounted there");
+    }
+    if (S_ISDIR(info.stx_mode)) {
         // A command's `chmod 0` directory, or overlayfs's work directory, must open up first.
-        if ((info.st_mode & 0700) != 0700) {
+        if ((info.stx_mode & 0700) != 0700) {
             ::chmod(path.c_str(), 0700);
         }
         std::error_code error;
         for (fs::directory_iterator it(path, error), end; !error && it != end; it.increment(error)) {
-            HOIST_TRY(remove_tree(it->path()));
+            HOIST_TRY(remove_below(it->path(), mount));
         }
         if (error) {
             return fail(Errc::io, fmt::format("read {}: {}", path.string(), error.message()));
@@ -143,6 +163,17 @@ Result<void> remove_tree(const fs::path& path) {
         return std::unexpected(os_error("remove " + path.string(), errno));
     }
     return {};
+}
+
+}  // namespace
+
+Result<void> remove_tree(const fs::path& path) {
+    struct statx info {};
+    auto mount = HOIST_TRY(mount_of(path, info));
+    if (!mount) {
+        return {};
+    }
+    return remove_below(path, *mount);
 }
 
 }  // namespace hoist::run

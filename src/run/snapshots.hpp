@@ -80,7 +80,9 @@ private:
 };
 
 // Removes `path` and everything below it, making read-only directories writable on the way
-// (a RUN can leave `chmod 0` directories behind). Missing is not an error.
+// (a RUN can leave `chmod 0` directories behind). Symlinks are removed, never followed; a mount
+// below `path` (of another filesystem, or a bind mount) is not entered: Errc::unsafe "remove
+// PATH: another filesystem is mounted there". Missing is not an error.
 Result<void> remove_tree(const std::filesystem::path& path);
 
 }  // namespace hoist::run

@@ -564,3 +564,130 @@ TEST_CASE("without root, a file's owner is kept in user.hoist.owner", "[applier]
     CHECK(xattr_of(scene.root / "owned", "user.hoist.owner") == "1001:50");
     CHECK(xattr_of(scene.root / "mine", "user.hoist.owner") == "<No data available>");
 }
+
+TEST_CASE("in overlay mode the layer's own entry wins over its whiteout, before or after it", "[applier][run]") {
+    if (!running_as_root()) {
+        WARN("not root: whiteout devices are not checked");
+        return;
+    }
+    Scene scene;
+    scene.options.whiteouts = ApplyOptions::Whiteouts::overlay;
+    REQUIRE_OK(scene.apply({whiteout("dir/.wh.sub"), dir("dir/sub/"), file("dir/sub/f", "f"), file("link-target"),
+                            whiteout(".wh.link"), hardlink_to("link", "link-target"), file("after"),
+                            whiteout(".wh.after")}));
+    CHECK(S_ISDIR(stat_of(scene.root / "dir/sub").st_mode));
+    CHECK(read_file(scene.root / "dir/sub/f").value() == "f");
+    CHECK(stat_of(scene.root / "link").st_ino == stat_of(scene.root / "link-target").st_ino);
+    CHECK(S_ISREG(stat_of(scene.root / "after").st_mode));
+    CHECK(scene.warnings.empty());
+}
+
+TEST_CASE("in overlay mode overlayfs's own xattrs in a layer are skipped with a warning", "[applier][run]") {
+    Scene scene;
+    scene.options.whiteouts = ApplyOptions::Whiteouts::overlay;
+    TarEntry d = dir("d/");
+    d.xattrs = {{"user.overlay.redirect", "/elsewhere"}, {"user.kept", "1"}};
+    REQUIRE_OK(scene.apply({d}));
+    CHECK(xattr_of(scene.root / "d", "user.overlay.redirect") == "<No data available>");
+    CHECK(xattr_of(scene.root / "d", "user.kept") == "1");
+    CHECK(scene.warnings == std::vector<std::string>{R"(entry "d/": xattr user.overlay.redirect skipped (overlayfs's own))"});
+
+    // In the default mode they are the layer's like any other.
+    scene.reset_root();
+    scene.options.whiteouts = ApplyOptions::Whiteouts::apply;
+    REQUIRE_OK(scene.apply({d}));
+    CHECK(xattr_of(scene.root / "d", "user.overlay.redirect") == "/elsewhere");
+}
+
+TEST_CASE("apply_layer checks the diffID when it is given, after the blob's digest", "[applier][run]") {
+    Scene scene;
+    std::string plain = tar({file("f", "content")});
+    auto diff_id = Digest::of(plain);
+    Layer gzipped = layer(tar({file("f", "content")}, ARCHIVE_FILTER_GZIP));
+    Layer zstd = layer(tar({file("f", "content")}, ARCHIVE_FILTER_ZSTD));
+
+    scene.options.diff_id = diff_id;
+    for (const Layer* blob : {&gzipped, &zstd}) {
+        scene.reset_root();
+        REQUIRE_OK(scene.apply(*blob));
+        CHECK(read_file(scene.root / "f").value() == "content");
+    }
+    scene.reset_root();
+    REQUIRE_OK(scene.apply(layer(plain)));
+
+    auto other = Digest::of("another tar");
+    scene.options.diff_id = other;
+    scene.reset_root();
+    auto wrong = scene.apply(gzipped);
+    REQUIRE_FALSE(wrong);
+    CHECK(wrong.error().code() == Errc::digest_mismatch);
+    CHECK(wrong.error().what() == "blob " + gzipped.descriptor.digest.to_string() +
+                                      ": uncompressed content has digest " + diff_id.to_string() +
+                                      ", not the diffID " + other.to_string());
+
+    // A blob that is not the one named is reported as that, not as a wrong diffID.
+    Layer impostor = gzipped;
+    impostor.descriptor.digest = Digest::of("not this blob");
+    scene.reset_root();
+    auto not_the_blob = scene.apply(impostor);
+    REQUIRE_FALSE(not_the_blob);
+    CHECK(not_the_blob.error().what() == "blob " + impostor.descriptor.digest.to_string() +
+                                             ": content has digest " + gzipped.descriptor.digest.to_string());
+
+    // Corrupt compressed data: the blob's digest is what is wrong.
+    Layer corrupt = gzipped;
+    corrupt.bytes[corrupt.bytes.size() / 2] ^= 0x55;
+    scene.reset_root();
+    auto corrupted = scene.apply(corrupt);
+    REQUIRE_FALSE(corrupted);
+    CHECK(corrupted.error().code() == Errc::digest_mismatch);
+    CHECK(corrupted.error().what().starts_with("blob " + gzipped.descriptor.digest.to_string() + ": content has digest "));
+}
+
+TEST_CASE("without root, a directory merged into as 0:0 loses the owner an earlier layer kept", "[applier][run]") {
+    Scene scene;
+    scene.options.rootless = true;
+    TarEntry owned = dir("home/");
+    owned.uid = 1000;
+    owned.gid = 1000;
+    auto link = symlink_to("home/link", "x");
+    link.uid = 1000;
+    REQUIRE_OK(scene.apply({owned, link}));
+    CHECK(xattr_of(scene.root / "home", "user.hoist.owner") == "1000:1000");
+    // Not on a symlink: user xattrs are not allowed there, and that is no error.
+    CHECK(xattr_of(scene.root / "home/link", "user.hoist.owner") == "<No data available>");
+    REQUIRE_OK(scene.apply({dir("home/")}));
+    CHECK(xattr_of(scene.root / "home", "user.hoist.owner") == "<No data available>");
+}
+
+TEST_CASE("missing parents are made 0755 whatever the umask", "[applier][run]") {
+    Scene scene;
+    mode_t old_umask = ::umask(077);
+    auto applied = scene.apply({file("a/b/f")});
+    ::umask(old_umask);
+    REQUIRE_OK(applied);
+    CHECK((stat_of(scene.root / "a").st_mode & 07777) == 0755);
+    CHECK((stat_of(scene.root / "a/b").st_mode & 07777) == 0755);
+}
+
+TEST_CASE("in overlay mode hostile archives write nothing outside the root either", "[applier][run]") {
+    Scene scene;
+    auto cases = hostile_cases(scene.outside);
+    const auto passwd = describe("/etc/passwd");
+    scene.options.whiteouts = ApplyOptions::Whiteouts::overlay;
+    for (const auto& c : cases) {
+        INFO("case: " << c.name);
+        scene.reset_root();
+        scene.options.max_bytes = c.max_bytes;
+        scene.options.max_entries = c.max_entries;
+        auto before = snapshot(scene.temp.path(), scene.root);
+        // Each layer on its own would go into a directory of its own; here they stack, which
+        // gives the later ones more to escape through.
+        for (const auto& blob : c.layers) {
+            (void)scene.apply(blob);
+        }
+        CHECK(snapshot(scene.temp.path(), scene.root) == before);
+        CHECK(read_file(scene.outside / "victim").value() == "precious");
+        CHECK(describe("/etc/passwd") == passwd);
+    }
+}
