@@ -28,6 +28,7 @@ namespace {
 
 constexpr std::size_t k_block = 64 * 1024;  // small blocks keep the tests fast
 
+using hoist::test::StringReader;
 using hoist::test::StringWriter;
 
 // Fails every write once `limit` bytes have been written.
@@ -46,22 +47,6 @@ public:
 };
 
 // Gives out its string at most `chunk` bytes at a time.
-class StringReader final : public Reader {
-public:
-    explicit StringReader(std::string bytes, std::size_t chunk = SIZE_MAX) : bytes_(std::move(bytes)), chunk_(chunk) {}
-    Result<std::size_t> read(std::span<char> buffer) override {
-        std::size_t n = std::min({buffer.size(), bytes_.size() - offset_, chunk_});
-        std::memcpy(buffer.data(), bytes_.data() + offset_, n);
-        offset_ += n;
-        return n;
-    }
-
-private:
-    std::string bytes_;
-    std::size_t chunk_;
-    std::size_t offset_ = 0;
-};
-
 // Text-like bytes that compress about as well as a tar of source files, the same on every run.
 std::string sample(std::size_t size, std::uint32_t seed = 1) {
     static const char* const k_words[] = {"layer ",    "image ",      "digest ",   "sha256 ",    "\n",

@@ -16,6 +16,7 @@
 
 #include "hostile_layers.hpp"
 #include "oci/file.hpp"
+#include "tests/support.hpp"
 
 namespace fs = std::filesystem;
 using namespace hoist;
@@ -23,22 +24,6 @@ using namespace hoist::oci;
 using namespace hoist::test;
 
 namespace {
-
-class StringReader final : public Reader {
-public:
-    explicit StringReader(std::string bytes) : m_bytes(std::move(bytes)) {}
-    Result<std::size_t> read(std::span<char> buffer) override {
-        std::size_t n = std::min(buffer.size(), m_bytes.size() - m_offset);
-        std::copy_n(m_bytes.data() + m_offset, n, buffer.data());
-        m_offset += n;
-        return n;
-    }
-    std::size_t offset() const { return m_offset; }
-
-private:
-    std::string m_bytes;
-    std::size_t m_offset = 0;
-};
 
 // Gives `bytes`, then fails.
 class FailingReader final : public Reader {

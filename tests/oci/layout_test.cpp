@@ -27,6 +27,7 @@
 #include "oci/index.hpp"
 #include "oci/manifest.hpp"
 #include "oci/media_type.hpp"
+#include "tests/support.hpp"
 
 using hoist::Errc;
 using hoist::Result;
@@ -41,6 +42,7 @@ using hoist::oci::Index;
 using hoist::oci::Manifest;
 using hoist::oci::OciLayout;
 using hoist::oci::Reader;
+using hoist::test::StringReader;
 namespace fs = std::filesystem;
 namespace media_type = hoist::oci::media_type;
 
@@ -105,22 +107,6 @@ std::string size_mismatch(const Descriptor& expected, std::size_t actual_size) {
 }
 
 // A Reader over a string, handing out at most `chunk` bytes a call.
-class StringReader final : public Reader {
-public:
-    explicit StringReader(std::string bytes, std::size_t chunk = 3) : m_bytes(std::move(bytes)), m_chunk(chunk) {}
-    Result<std::size_t> read(std::span<char> buffer) override {
-        std::size_t n = std::min({buffer.size(), m_chunk, m_bytes.size() - m_offset});
-        std::copy_n(m_bytes.data() + m_offset, n, buffer.data());
-        m_offset += n;
-        return n;
-    }
-
-private:
-    std::string m_bytes;
-    std::size_t m_chunk;
-    std::size_t m_offset = 0;
-};
-
 // Reads a stream to its end; the error of the read that failed, if one did.
 Result<std::string> drain(Reader& reader, std::size_t chunk = 5) {
     std::string bytes;
@@ -439,7 +425,7 @@ TEST_CASE("OciLayout::put_blob stores a stream that matches its descriptor", "[l
     auto blob = Descriptor::of(media_type::oci_layer, content);
 
     REQUIRE(layout->put_blob(blob, [&]() -> Result<std::unique_ptr<Reader>> {
-        return std::make_unique<StringReader>(content);
+        return std::make_unique<StringReader>(content, 3);
     }));
     CHECK(file_text(layout->blob_path(blob.digest)) == content);
     CHECK(layout->has_blob(blob).value());
@@ -451,7 +437,7 @@ TEST_CASE("OciLayout::put_blob refuses a stream that does not match its descript
     auto blob = Descriptor::of(media_type::oci_layer, "what was announced");
 
     auto stored = layout->put_blob(blob, []() -> Result<std::unique_ptr<Reader>> {
-        return std::make_unique<StringReader>("what arrived");
+        return std::make_unique<StringReader>("what arrived", 3);
     });
     REQUIRE_FALSE(stored);
     CHECK(stored.error().code() == Errc::digest_mismatch);

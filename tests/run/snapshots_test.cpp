@@ -15,6 +15,7 @@
 
 #include "oci/file.hpp"
 #include "tests/oci/hostile_layers.hpp"
+#include "tests/support.hpp"
 
 namespace fs = std::filesystem;
 using namespace hoist;
@@ -22,6 +23,7 @@ using namespace hoist::run;
 using hoist::test::dir;
 using hoist::test::file;
 using hoist::test::Layer;
+using hoist::test::StringReader;
 using hoist::test::layer;
 using hoist::test::TarEntry;
 using hoist::test::whiteout;
@@ -31,21 +33,6 @@ namespace {
 bool running_as_root() {
     return ::geteuid() == 0;
 }
-
-class StringReader final : public oci::Reader {
-public:
-    explicit StringReader(std::string bytes) : m_bytes(std::move(bytes)) {}
-    Result<std::size_t> read(std::span<char> buffer) override {
-        std::size_t n = std::min(buffer.size(), m_bytes.size() - m_offset);
-        std::copy_n(m_bytes.data() + m_offset, n, buffer.data());
-        m_offset += n;
-        return n;
-    }
-
-private:
-    std::string m_bytes;
-    std::size_t m_offset = 0;
-};
 
 // A layer as the store gets it: the blob, its descriptor, its diffID (the tar is not
 // compressed, so the two digests are the same).
