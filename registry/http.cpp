@@ -340,8 +340,11 @@ Result<Response> Transport::perform_once(Handle& handle, const Request& request,
         return std::unexpected(std::move(*exchange.error));
     }
     if (code != CURLE_OK) {
+        // curl calls a reply that is not HTTP at all "Unsupported protocol" (it read it as HTTP/0.9).
+        std::string_view why = code == CURLE_UNSUPPORTED_PROTOCOL ? "the server's reply is not HTTP"
+                                                                  : curl_easy_strerror(code);
         return fail(is_retryable_curl_error(code) ? Errc::network : Errc::io,
-                    fmt::format("{} {}: {}", request.method, redact_url(request.url), curl_easy_strerror(code)));
+                    fmt::format("{} {}: {}", request.method, redact_url(request.url), why));
     }
     response.url = request.url;
     return response;
