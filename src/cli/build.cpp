@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "oci/file.hpp"
+#include "oci/text.hpp"
 #include "src/build/builder.hpp"
 #include "src/cli/cli.hpp"
 #include "src/progress.hpp"
@@ -190,7 +191,9 @@ void add_build_command(CLI::App& app, Context& context) {
             }
             build.offline = options->offline;
             build.no_cache = options->no_cache;
-            build.no_cache_stages.insert(options->no_cache_filter.begin(), options->no_cache_filter.end());
+            for (const auto& stage : options->no_cache_filter) {
+                build.no_cache_stages.insert(ascii_lower(stage));  // stage names are case-insensitive
+            }
             auto from = options->cache_from;
             auto to = options->cache_to;
             if (!options->cache_repo.empty()) {

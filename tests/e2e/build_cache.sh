@@ -84,8 +84,8 @@ expect_eq "$(digest)" "$(build --push >/dev/null; digest)" "digest of a rebuild"
 build --no-cache
 expect_eq "$ran" "ran-1 ran-2-plain ran-3 ran-tool " "RUNs with --no-cache"
 expect_eq "$cached" 0 "cached steps with --no-cache"
-build --no-cache-filter tool
-expect_eq "$ran" "ran-tool " "RUNs with --no-cache-filter tool (its file is the same, so the rest hit)"
+build --no-cache-filter TOOL
+expect_eq "$ran" "ran-tool " "RUNs with --no-cache-filter TOOL (its file is the same, so the rest hit)"
 
 # A second runner: an empty store, the registry cache the first one filled.
 echo one >ctx/conf/app.conf  # back to what the first build, which pushed the cache, had
