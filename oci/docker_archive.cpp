@@ -89,7 +89,7 @@ Result<std::vector<ArchivedImage>> import_docker_archive(const fs::path& tree, c
     json::Json entries;
     try {
         entries = json::Json::parse(text);
-    } catch (const json::Json::parse_error&) {
+    } catch (const json::Json::exception&) {  // a syntax error or a number out of range
         return fail(Errc::invalid_argument, "docker-archive: manifest.json is not valid JSON");
     }
     if (!entries.is_array() || entries.empty()) {

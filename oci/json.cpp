@@ -18,8 +18,9 @@ Result<Json> parse_object(std::string_view text, std::string_view what) {
     Json value;
     try {
         value = Json::parse(text);
-    } catch (const Json::parse_error& e) {
-        // nlohmann's message starts with "[json.exception.parse_error.101] "; the rest is the news.
+    } catch (const Json::exception& e) {
+        // A syntax error, or a number out of range ("1e999"). nlohmann's message starts with
+        // "[json.exception.parse_error.101] "; the rest is the news.
         std::string message = e.what();
         auto close = message.find("] ");
         return fail(Errc::invalid_argument, std::string(what) + ": invalid JSON: " +

@@ -280,6 +280,9 @@ TEST_CASE("ImageConfig::parse rejects a malformed config with the field that is 
          "object key - "
          "unexpected end of input; expected string literal"},
         {"array", "[]", Errc::invalid_argument, "image config: not a JSON object"},
+        // Found by the image_json fuzz target: nlohmann throws out_of_range, not parse_error.
+        {"number out of range", R"({"architecture": "amd64", "os": "linux", "x": 3e333})", Errc::invalid_argument,
+         "image config: invalid JSON: number overflow parsing '3e333'"},
         // The platform.
         {"no architecture", without(minimal_json(), "architecture").dump(), Errc::invalid_argument,
          R"(image config: platform: "architecture" is missing)"},
