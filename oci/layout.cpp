@@ -19,18 +19,16 @@ namespace {
 
 constexpr std::string_view k_layout_file = R"({"imageLayoutVersion":"1.0.0"})";
 
-// Temporary files live at the top of the layout, named ".<what>.tmp-XXXXXX", so that no reader
-// of blobs/ ever sees them and gc() knows them for leftovers.
-bool is_leftover(const std::string& name) {
-    return name.starts_with(".") && name.find(".tmp-") != std::string::npos;
-}
-
 bool has_name(const Descriptor& entry, const std::string& name) {
     auto it = entry.annotations.find(std::string(k_ref_name_annotation));
     return it != entry.annotations.end() && it->second == name;
 }
 
 }  // namespace
+
+bool is_leftover(const std::string& name) {
+    return name.starts_with(".") && name.find(".tmp-") != std::string::npos;
+}
 
 Result<void> BlobWriter::write(std::string_view bytes) {
     HOIST_TRY(write_all(m_fd.get(), bytes, m_temp.string()));

@@ -111,6 +111,10 @@ private:
     FileLock m_session;
 };
 
+// Whether a file at the top of a layout is a temporary file of a write (".<what>.tmp-XXXXXX"):
+// they live there so that no reader of blobs/ ever sees them, and gc() removes them.
+bool is_leftover(const std::string& name);
+
 // The descriptors a manifest or index refers to: its children, config and layers (and subject).
 Result<std::vector<Descriptor>> children_of(const Descriptor& node, std::string_view bytes);
 

@@ -301,8 +301,7 @@ Result<Store::Check> Store::check() {
         }
     }
     for (const auto& entry : fs::directory_iterator(root, ec)) {
-        auto name = entry.path().filename().string();
-        check.leftovers += name.starts_with(".") && name.find(".tmp-") != std::string::npos ? 1 : 0;
+        check.leftovers += is_leftover(entry.path().filename().string()) ? 1 : 0;
     }
     return check;
 }
